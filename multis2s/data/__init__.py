@@ -1,0 +1,1 @@
+"""Data: examples, vocabularies, source pipelines, batching and the generator cache."""

@@ -1,0 +1,76 @@
+"""Examples → batches of padded tensors, through a modality's source pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.utils.data import DataLoader
+from torch.utils.data import Dataset as TorchDataset
+
+from multis2s.data.example import Example
+from multis2s.data.pipeline import SourcePipeline
+from multis2s.data.target import TargetField
+from multis2s.data.vocabulary import PAD_ID
+
+
+@dataclass
+class Batch:
+    """sources (B, S, …), source_lengths (B,), targets (B, T+1) with BOS … EOS and PAD, indices (B,)."""
+
+    sources: torch.Tensor
+    source_lengths: torch.Tensor
+    targets: torch.Tensor
+    indices: list[int]
+
+    def to(self, device: torch.device) -> "Batch":
+        """The batch on ``device`` (non-blocking copies from pinned memory on CUDA)."""
+        move = lambda t: t.to(device, non_blocking=True)  # noqa: E731
+        return Batch(move(self.sources), move(self.source_lengths), move(self.targets), self.indices)
+
+    @property
+    def targets_in(self) -> torch.Tensor:
+        """(B, T) decoder inputs: BOS … last token."""
+        return self.targets[:, :-1]
+
+    @property
+    def targets_out(self) -> torch.Tensor:
+        """(B, T) what each decoder step must predict: first token … EOS."""
+        return self.targets[:, 1:]
+
+
+class ExampleTensors(TorchDataset):
+    """Index → (index, source tensor, target ids) through the pipeline."""
+
+    def __init__(self, examples: list[Example], pipeline: SourcePipeline, target: TargetField, *, train: bool) -> None:
+        self.examples, self.pipeline, self.target, self.train = examples, pipeline, target, train
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> tuple[int, torch.Tensor, list[int]]:
+        example = self.examples[index]
+        return index, self.pipeline.load(example, train=self.train), self.target.encode(example.target)
+
+
+def pad_ids(sequences: list[list[int]]) -> torch.Tensor:
+    """Id lists → (B, T_max) long tensor padded with PAD."""
+    out = torch.full((len(sequences), max(len(s) for s in sequences)), PAD_ID, dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        out[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+    return out
+
+
+def make_loader(
+    tensors: ExampleTensors, batches: list[list[int]], *, num_workers: int, pin_memory: bool
+) -> DataLoader:
+    """A loader that yields :class:`Batch` objects for the given index batches, in order."""
+
+    def collate(items: list[tuple[int, torch.Tensor, list[int]]]) -> Batch:
+        indices = [i for i, _, _ in items]
+        sources, lengths = tensors.pipeline.collate([s for _, s, _ in items])
+        return Batch(sources, lengths, pad_ids([t for _, _, t in items]), indices)
+
+    # A private generator: creating an iterator must not draw from the global RNG (exact resume).
+    return DataLoader(tensors, batch_sampler=batches, collate_fn=collate, num_workers=num_workers,
+                      pin_memory=pin_memory, generator=torch.Generator())

@@ -1,0 +1,45 @@
+"""The source pipeline contract (one per modality, provided by that modality's plugin)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+
+from multis2s.data.example import Example
+
+
+class SourcePipeline(Protocol):
+    """How one modality's source items become padded tensors.
+
+    Lifecycle: built from ``data.source`` options; :meth:`fit` once on the training examples
+    (a vocabulary, global feature statistics, …), whose result :meth:`state` saves in the
+    checkpoint and :meth:`load_state` restores; then :meth:`load` per item and :meth:`collate`
+    per batch.
+    """
+
+    modality: str
+
+    def fit(self, examples: list[Example]) -> None:
+        """Learn what the pipeline needs from the training examples."""
+
+    def state(self) -> dict[str, Any]:
+        """Plain data (lists, numbers, strings, tensors) for the checkpoint."""
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`fit` learned."""
+
+    def encoder_inputs(self) -> dict[str, Any]:
+        """Values the encoder factory may declare (e.g. ``vocab_size``, ``pad_id``, ``input_dim``)."""
+
+    def length(self, example: Example) -> int:
+        """A cheap length estimate of the source, for bucketing."""
+
+    def load(self, example: Example, *, train: bool) -> torch.Tensor:
+        """One source as a tensor (S, …); augmentation only when ``train``. Raises DataError."""
+
+    def collate(self, items: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Tensors (S_i, …) → padded batch (B, S, …) and lengths (B,)."""
+
+    def labels(self, example: Example) -> list[str] | None:
+        """Per-position labels of the source for attention plots, or None to draw the tensor."""

@@ -1,0 +1,35 @@
+"""Target text ↔ token ids: a tokenizer plus a vocabulary built on the training targets."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from multis2s.data.vocabulary import Vocabulary
+
+
+class Tokenizer(Protocol):
+    """What a tokenizer plugin's factory returns."""
+
+    def tokenize(self, text: str) -> list[str]:
+        """Text → tokens."""
+
+    def detokenize(self, tokens: list[str]) -> str:
+        """Tokens → text (the inverse of :meth:`tokenize` on normalised text)."""
+
+
+class TargetField:
+    """Encodes targets as ``BOS … EOS`` ids and decodes ids back to text."""
+
+    def __init__(self, tokenizer: Tokenizer, vocabulary: Vocabulary) -> None:
+        self.tokenizer = tokenizer
+        self.vocabulary = vocabulary
+
+    def encode(self, text: str) -> list[int]:
+        return self.vocabulary.encode(self.tokenizer.tokenize(text), bos=True, eos=True)
+
+    def decode(self, ids: list[int]) -> str:
+        return self.tokenizer.detokenize(self.vocabulary.decode(ids))
+
+    def tokens(self, ids: list[int]) -> list[str]:
+        """Token strings of ``ids`` (for attention plot labels)."""
+        return self.vocabulary.decode(ids)

@@ -1,0 +1,79 @@
+"""Decode examples with a trained model and score the outputs with registered metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from tqdm import tqdm
+
+from multis2s.config import EvalConfig
+from multis2s.data.batching import bucketed_batches
+from multis2s.data.example import Example
+from multis2s.data.loader import ExampleTensors, make_loader
+from multis2s.data.pipeline import SourcePipeline
+from multis2s.data.target import TargetField
+from multis2s.errors import ConfigError
+from multis2s.model.seq2seq import Seq2Seq
+from multis2s.registry import Registry
+from multis2s.search import Hypothesis, search
+
+
+@dataclass
+class Decoded:
+    """One example's n-best hypotheses and the best one as text."""
+
+    example: Example
+    hypotheses: list[Hypothesis]
+    text: str
+
+
+def decode(
+    model: Seq2Seq,
+    pipeline: SourcePipeline,
+    target: TargetField,
+    examples: list[Example],
+    *,
+    settings: EvalConfig,
+    device: torch.device,
+    beam: int | None = None,
+    progress: bool = False,
+) -> list[Decoded]:
+    """Decode every example (in batches of similar length), returned in the input order."""
+    beam = settings.beam if beam is None else beam
+    lengths = [pipeline.length(e) for e in examples]
+    batches = bucketed_batches(lengths, batch_size=settings.batch_size, unit="examples", seed=0, shuffle=False)
+    loader = make_loader(ExampleTensors(examples, pipeline, target, train=False), batches, num_workers=0,
+                         pin_memory=False)
+    results: dict[int, list[Hypothesis]] = {}
+    model.eval()
+    for batch in tqdm(loader, desc="decoding", disable=not progress, leave=False, unit="batch"):
+        batch = batch.to(device)
+        found = search(model, batch.sources, batch.source_lengths, beam=beam,
+                       length_penalty_alpha=settings.length_penalty, n_best=min(settings.n_best, beam),
+                       max_length_ratio=settings.max_length_ratio, max_length_offset=settings.max_length_offset)
+        results.update(zip(batch.indices, found))
+    return [Decoded(e, results[i], target.decode(results[i][0].tokens)) for i, e in enumerate(examples)]
+
+
+def score(registry: Registry, names: list[str], decoded: list[Decoded]) -> dict[str, float]:
+    """Each named metric over the decoded outputs and every reference of each example."""
+    hypotheses = [d.text for d in decoded]
+    references = [d.example.all_references() for d in decoded]
+    return {name: registry.get("metrics", name).factory().score(hypotheses, references) for name in names}
+
+
+def check_metrics(registry: Registry, names: list[str], origin: str) -> None:
+    """Every metric name in ``eval.metrics`` is registered."""
+    for name in names:
+        try:
+            registry.get("metrics", name)
+        except Exception as exc:
+            raise ConfigError(f"{origin}: eval.metrics: {exc}") from None
+
+
+def metric_direction(registry: Registry, name: str) -> bool:
+    """True when a higher value of metric ``name`` is better (``loss`` is lower-better)."""
+    if name == "loss":
+        return False
+    return bool(registry.get("metrics", name).factory().higher_is_better)

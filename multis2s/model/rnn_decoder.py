@@ -1,0 +1,126 @@
+"""The RNN attention decoder (Luong-style attentional vector; Bahdanau scoring by choice).
+
+At each step: the RNN reads the previous token's embedding (and, with input feeding, the previous
+attentional vector), attention turns its output into a context over the memory, and
+``tanh(W [output; context])`` is the attentional vector that the output layer projects to logits.
+Without input feeding and with full teacher forcing, all target steps run in one RNN call.
+
+Shapes: B batch, T target steps, S source steps, E embedding, H hidden, L layers, V vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import torch
+from torch import nn
+
+from multis2s.model.attention import Attention, AttentionKind
+from multis2s.model.decoder import Bridge, Decoder, mix_predictions
+from multis2s.model.encoder import EncoderOutput, Memory
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
+class RNNState(NamedTuple):
+    """hidden, cell: (B, L, H) (cell is None for GRU / RNN); feed: (B, H) last attentional vector."""
+
+    hidden: torch.Tensor
+    cell: torch.Tensor | None
+    feed: torch.Tensor
+
+
+class RNNDecoder(Decoder):
+    """RNN / LSTM / GRU decoder with attention ``none | dot | general | additive | multihead``."""
+
+    def __init__(
+        self,
+        *,
+        vocab_size: int,
+        pad_id: int,
+        memory_dim: int,
+        state_dim: int,
+        cell: Literal["lstm", "gru", "rnn"] = "lstm",
+        embedding_dim: int = 128,
+        hidden_dim: int = 256,
+        layers: int = 1,
+        dropout: float = 0.1,
+        attention: AttentionKind = "additive",
+        attention_dim: int = 256,
+        heads: int = 4,
+        input_feeding: bool = True,
+        bridge: bool = True,
+        tie_embeddings: bool = False,
+    ) -> None:
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell {cell!r} is not one of {', '.join(CELLS)}")
+        if tie_embeddings and embedding_dim != hidden_dim:
+            raise ValueError(f"tie_embeddings needs embedding_dim ({embedding_dim}) == hidden_dim ({hidden_dim})")
+        self.vocab_size = vocab_size
+        self.input_feeding = input_feeding
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
+        rnn_input = embedding_dim + (hidden_dim if input_feeding else 0)
+        self.rnn = CELLS[cell](rnn_input, hidden_dim, num_layers=layers, batch_first=True,
+                               dropout=dropout if layers > 1 else 0.0)
+        self.attention = Attention(kind=attention, query_dim=hidden_dim, memory_dim=memory_dim,
+                                   hidden_dim=attention_dim, heads=heads)
+        self.combine = nn.Linear(hidden_dim + memory_dim, hidden_dim)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_dim, vocab_size)
+        if tie_embeddings:
+            self.output.weight = self.embedding.weight
+        self.bridge_hidden = Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge)
+        self.bridge_cell = (
+            Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge) if cell == "lstm" else None
+        )
+
+    def prepare(self, encoded: EncoderOutput) -> Memory:
+        return Memory(encoded.memory, encoded.memory_mask, self.attention.project(encoded.memory))
+
+    def initial_state(self, encoded: EncoderOutput) -> RNNState:
+        batch = encoded.memory.size(0)
+        hidden = self.bridge_hidden(encoded.final_state, batch, encoded.memory)
+        cell = self.bridge_cell(encoded.final_state, batch, encoded.memory) if self.bridge_cell else None
+        feed = encoded.memory.new_zeros(batch, self.combine.out_features)
+        return RNNState(hidden, cell, feed)
+
+    def _run(self, inputs: torch.Tensor, memory: Memory, state: RNNState) -> tuple[torch.Tensor, torch.Tensor, RNNState]:
+        """inputs (B, T, E [+H]) → attentional vectors (B, T, H), weights (B, T, S), state."""
+        hx = state.hidden.transpose(0, 1).contiguous()  # (L, B, H)
+        if state.cell is not None:
+            hx = (hx, state.cell.transpose(0, 1).contiguous())
+        outputs, hx = self.rnn(inputs, hx)  # (B, T, H)
+        context, weights = self.attention(outputs, memory)  # (B, T, Dm), (B, T, S)
+        attentional = torch.tanh(self.combine(torch.cat([outputs, context], dim=-1)))  # (B, T, H)
+        hidden, cell = (hx if isinstance(hx, tuple) else (hx, None))
+        new_state = RNNState(hidden.transpose(0, 1), cell.transpose(0, 1) if cell is not None else None,
+                             attentional[:, -1])
+        return attentional, weights, new_state
+
+    def step(self, tokens: torch.Tensor, memory: Memory, state: RNNState) -> tuple[torch.Tensor, torch.Tensor, RNNState]:
+        inputs = self.dropout(self.embedding(tokens)).unsqueeze(1)  # (B, 1, E)
+        if self.input_feeding:
+            inputs = torch.cat([inputs, state.feed.unsqueeze(1)], dim=-1)  # (B, 1, E+H)
+        attentional, weights, state = self._run(inputs, memory, state)
+        logits = self.output(self.dropout(attentional)).squeeze(1)  # (B, V)
+        return logits, weights.squeeze(1), state
+
+    def forward(
+        self, targets_in: torch.Tensor, memory: Memory, state: RNNState, teacher_forcing: float = 1.0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.input_feeding and teacher_forcing >= 1.0:
+            inputs = self.dropout(self.embedding(targets_in))  # (B, T, E)
+            attentional, weights, _ = self._run(inputs, memory, state)
+            return self.output(self.dropout(attentional)), weights
+        all_logits, all_weights = [], []
+        tokens = targets_in[:, 0]
+        for t in range(targets_in.size(1)):
+            if t > 0 and teacher_forcing < 1.0:
+                tokens = mix_predictions(targets_in[:, t], all_logits[-1].argmax(dim=-1), teacher_forcing)
+            elif t > 0:
+                tokens = targets_in[:, t]
+            logits, weights, state = self.step(tokens, memory, state)
+            all_logits.append(logits)
+            all_weights.append(weights)
+        return torch.stack(all_logits, dim=1), torch.stack(all_weights, dim=1)  # (B, T, V), (B, T, S)

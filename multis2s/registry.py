@@ -1,0 +1,69 @@
+"""The registry of components that plugins register: one table per kind, filled through hooks."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Callable
+
+from multis2s.errors import PluginError
+
+KINDS = ("encoders", "decoders", "modalities", "datasets", "tokenizers", "metrics")
+MODALITIES = ("text", "audio", "image", "video", "any")
+
+
+@dataclass(frozen=True)
+class Component:
+    """One registered component: what a config's ``type:`` names."""
+
+    kind: str
+    name: str
+    factory: Callable
+    modality: str
+    help: str
+    plugin: str
+
+
+class Registry:
+    """Components by kind and name. Plugins only see the ``register`` callbacks it hands out."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
+
+    def callback(self, kind: str, plugin: str) -> Callable[..., None]:
+        """The ``register(name, factory, *, modality, help)`` callback for one plugin and kind."""
+
+        def register(name: str, factory: Callable, *, modality: str = "any", help: str = "") -> None:
+            self._add(Component(kind, name, factory, modality, help, plugin))
+
+        return register
+
+    def _add(self, component: Component) -> None:
+        if component.modality not in MODALITIES:
+            raise PluginError(
+                f'Error loading plugin "{component.plugin}": {component.kind[:-1]} '
+                f'"{component.name}" has modality "{component.modality}", '
+                f"expected one of {', '.join(MODALITIES)}"
+            )
+        table = self._tables[component.kind]
+        existing = table.get(component.name)
+        if existing is not None:
+            raise PluginError(
+                f'{component.kind[:-1]} "{component.name}" is registered twice: by plugin '
+                f'"{existing.plugin}" and by plugin "{component.plugin}"'
+            )
+        table[component.name] = component
+
+    def get(self, kind: str, name: str) -> Component:
+        """The component ``name`` of ``kind``; an unknown name lists the closest known ones."""
+        table = self._tables[kind]
+        if name in table:
+            return table[name]
+        close = difflib.get_close_matches(name, table, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+        known = ", ".join(f"{c.name} ({c.plugin})" for c in sorted(table.values(), key=lambda c: c.name))
+        raise PluginError(f'unknown {kind[:-1]} "{name}": {hint}known {kind}: {known or "none"}')
+
+    def components(self) -> list[Component]:
+        """Every component, sorted by kind then name."""
+        return [c for kind in KINDS for c in sorted(self._tables[kind].values(), key=lambda c: c.name)]

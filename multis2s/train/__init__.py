@@ -1,0 +1,1 @@
+"""Training: the loop, its learning-rate schedules and its teacher-forcing schedule."""

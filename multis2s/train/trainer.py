@@ -1,0 +1,241 @@
+"""The training loop: bucketed batches, AdamW, schedules, validation, checkpoints, exact resume.
+
+Resuming restores the model, optimizer, scheduler, both random generators and the position in
+the epoch's batch order (which depends only on the seed and the epoch), so a resumed run takes
+exactly the steps the uninterrupted run would have taken. The first Ctrl-C finishes the current
+update, saves ``last.pt`` and stops; a second one stops at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import signal
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from multis2s.assembly import Parts
+from multis2s.checkpoint import save_checkpoint
+from multis2s.config import config_to_dict
+from multis2s.data.batching import bucketed_batches
+from multis2s.data.example import Example
+from multis2s.data.loader import Batch, ExampleTensors, make_loader
+from multis2s.data.vocabulary import PAD_ID
+from multis2s.device import autocast, grad_scaler
+from multis2s.evaluation import decode, metric_direction, score
+from multis2s.loss import sequence_loss
+from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
+
+
+@dataclass
+class Progress:
+    """Where training stands; saved in every checkpoint."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    best: float | None = None
+    stale_validations: int = 0
+    early_stopped: bool = False
+
+
+def _optimizer(parts: Parts) -> torch.optim.Optimizer:
+    train = parts.config.train
+    params = [p for p in parts.model.parameters() if p.requires_grad]
+    if train.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=train.lr, momentum=train.betas[0], weight_decay=train.weight_decay)
+    kind = torch.optim.AdamW if train.optimizer == "adamw" else torch.optim.Adam
+    return kind(params, lr=train.lr, betas=train.betas, weight_decay=train.weight_decay)
+
+
+class StopRequest:
+    """Turns the first SIGINT into a flag checked between updates; the second interrupts."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> "StopRequest":
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl-C alone
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class Trainer:
+    """Trains ``parts.model`` on ``train`` examples, validating on ``dev``, writing into ``run_dir``."""
+
+    def __init__(self, parts: Parts, *, train: list[Example], dev: list[Example], run_dir: Path,
+                 device: torch.device) -> None:
+        self.parts, self.train_examples, self.dev_examples = parts, train, dev
+        self.config = parts.config
+        self.run_dir, self.device = run_dir, device
+        self.model = parts.model
+        self.optimizer = _optimizer(parts)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, self.config.train))
+        self.scaler = grad_scaler(device, self.config.train.amp)
+        self.progress = Progress()
+        self.tensors = ExampleTensors(train, parts.pipeline, parts.target, train=True)
+        self.lengths = [parts.pipeline.length(e) + len(parts.target.encode(e.target)) for e in train]
+        names = list(self.config.eval.metrics)
+        self.best_metric = self.config.train.best_metric or (names[0] if names else "loss")
+        self.higher_is_better = metric_direction(parts.registry, self.best_metric)
+
+    def restore(self, payload: dict[str, Any]) -> None:
+        """Continue from a ``last.pt`` payload."""
+        self.model.load_state_dict(payload["model"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.scheduler.load_state_dict(payload["scheduler"])
+        self.progress = Progress(**payload["progress"])
+        torch.set_rng_state(payload["rng"]["torch"])
+        random.setstate(payload["rng"]["python"])
+        if torch.cuda.is_available() and payload["rng"].get("cuda"):
+            torch.cuda.set_rng_state_all(payload["rng"]["cuda"])
+
+    def _payload(self, *, full: bool, metrics: dict[str, float] | None = None) -> dict[str, Any]:
+        payload = {
+            "config": config_to_dict(self.config),
+            "model": self.model.state_dict(),
+            "pipeline": self.parts.pipeline.state(),
+            "target_vocabulary": self.parts.target.vocabulary.state(),
+            "progress": asdict(self.progress),
+            "metrics": metrics or {},
+        }
+        if full:
+            payload["optimizer"] = self.optimizer.state_dict()
+            payload["scheduler"] = self.scheduler.state_dict()
+            payload["rng"] = {
+                "torch": torch.get_rng_state(),
+                "python": random.getstate(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            }
+        return payload
+
+    def _log(self, record: dict[str, Any]) -> None:
+        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def _epoch_batches(self) -> list[list[int]]:
+        data = self.config.data
+        return bucketed_batches(self.lengths, batch_size=data.batch_size, unit=data.batch_unit,
+                                seed=self.config.seed * 1000 + self.progress.epoch)
+
+    def _update(self, batch: Batch) -> tuple[float, int]:
+        """One optimiser update; returns (summed loss, target tokens)."""
+        train = self.config.train
+        self.model.train()
+        with autocast(self.device, train.amp):
+            logits, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in,
+                                   teacher_forcing_ratio(self.progress.step, train))
+        loss_sum, tokens = sequence_loss(logits, batch.targets_out, pad_id=PAD_ID,
+                                         label_smoothing=train.label_smoothing)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss_sum / max(1, tokens)).backward()
+        if train.clip_grad_norm:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), train.clip_grad_norm)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        return loss_sum.item(), tokens
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Dev loss (teacher forced) and the config's metrics on decoded dev examples."""
+        examples = self.dev_examples[: self.config.train.validation_examples or None]
+        tensors = ExampleTensors(examples, self.parts.pipeline, self.parts.target, train=False)
+        batches = bucketed_batches([self.parts.pipeline.length(e) for e in examples],
+                                   batch_size=self.config.eval.batch_size, unit="examples", seed=0, shuffle=False)
+        self.model.eval()
+        total, count = 0.0, 0
+        for batch in make_loader(tensors, batches, num_workers=0, pin_memory=False):
+            batch = batch.to(self.device)
+            logits, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in)
+            loss_sum, tokens = sequence_loss(logits, batch.targets_out, pad_id=PAD_ID)
+            total, count = total + float(loss_sum), count + tokens
+        decoded = decode(self.model, self.parts.pipeline, self.parts.target, examples,
+                         settings=self.config.eval, device=self.device, beam=1)
+        results = {"loss": total / max(1, count)}
+        results.update(score(self.parts.registry, list(self.config.eval.metrics), decoded))
+        return results
+
+    def _after_validation(self, results: dict[str, float]) -> bool:
+        """Record, keep the best checkpoint, and say whether early stopping is due."""
+        value = results[self.best_metric]
+        better = self.progress.best is None or (value > self.progress.best if self.higher_is_better
+                                                 else value < self.progress.best)
+        if better:
+            self.progress.best, self.progress.stale_validations = value, 0
+            save_checkpoint(self.run_dir / "checkpoints" / "best.pt", self._payload(full=False, metrics=results))
+        else:
+            self.progress.stale_validations += 1
+        self._log({"step": self.progress.step, "epoch": self.progress.epoch, "split": "dev", **results,
+                   "best": better})
+        patience = self.config.train.early_stopping_patience
+        return patience is not None and self.progress.stale_validations >= patience
+
+    def _done(self) -> bool:
+        train, progress = self.config.train, self.progress
+        return progress.early_stopped or progress.epoch >= train.max_epochs or (
+            train.max_steps is not None and progress.step >= train.max_steps)
+
+    def fit(self) -> bool:
+        """Train until max_steps / max_epochs / early stopping. False when stopped by Ctrl-C."""
+        train = self.config.train
+        steps_per_epoch = len(self._epoch_batches())
+        total = train.max_steps or train.max_epochs * steps_per_epoch
+        bar = tqdm(total=total, initial=min(total, self.progress.step), disable=not train.progress,
+                   unit="step", dynamic_ncols=True, desc="training")
+        window_loss, window_tokens, window_start = 0.0, 0, time.perf_counter()
+        with StopRequest() as stop:
+            while not self._done() and not stop.requested:
+                batches = self._epoch_batches()[self.progress.batch_in_epoch:]
+                loader = make_loader(self.tensors, batches, num_workers=self.config.data.num_workers,
+                                     pin_memory=self.device.type == "cuda")
+                for batch in loader:
+                    loss_sum, tokens = self._update(batch.to(self.device))
+                    if not math.isfinite(loss_sum):
+                        raise FloatingPointError(f"loss is {loss_sum} at step {self.progress.step}")
+                    self.progress.step += 1
+                    self.progress.batch_in_epoch += 1
+                    window_loss, window_tokens = window_loss + loss_sum, window_tokens + tokens
+                    bar.update(1)
+                    if self.progress.step % train.log_every == 0:
+                        elapsed = time.perf_counter() - window_start
+                        record = {"step": self.progress.step, "epoch": self.progress.epoch, "split": "train",
+                                  "loss": window_loss / max(1, window_tokens),
+                                  "lr": self.scheduler.get_last_lr()[0],
+                                  "tokens_per_s": window_tokens / max(elapsed, 1e-9)}
+                        self._log(record)
+                        bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
+                        window_loss, window_tokens, window_start = 0.0, 0, time.perf_counter()
+                    if self.progress.step % train.validate_every == 0:
+                        self.progress.early_stopped = self._after_validation(self.validate())
+                        save_checkpoint(self.run_dir / "checkpoints" / "last.pt", self._payload(full=True))
+                    if self._done() or stop.requested:
+                        break
+                else:
+                    self.progress.epoch += 1
+                    self.progress.batch_in_epoch = 0
+            bar.close()
+            interrupted = stop.requested and not self._done()
+            if not interrupted and self.progress.step % train.validate_every != 0:
+                self.progress.early_stopped = self._after_validation(self.validate())
+            save_checkpoint(self.run_dir / "checkpoints" / "last.pt", self._payload(full=True))
+        return not interrupted

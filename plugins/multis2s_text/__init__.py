@@ -1,0 +1,38 @@
+"""The text modality plugin: text encoders, the text source pipeline, tokenizers, text data."""
+
+from __future__ import annotations
+
+from multis2s.plugins import hookimpl
+
+
+@hookimpl
+def register_encoders(register):
+    from multis2s_text.encoders import RNNEncoder, TransformerTextEncoder
+
+    register("rnn", RNNEncoder, modality="text", help="embedding + (bi)directional RNN/LSTM/GRU, packed")
+    register("transformer", TransformerTextEncoder, modality="text", help="embedding + pre-norm Transformer encoder")
+
+
+@hookimpl
+def register_modalities(register):
+    from multis2s_text.pipeline import TextPipeline
+
+    register("text", TextPipeline, modality="text", help="string → word or character ids")
+
+
+@hookimpl
+def register_tokenizers(register):
+    from multis2s_text.tokenizers import CharTokenizer, WordTokenizer
+
+    register("word", WordTokenizer, modality="any", help="white-space separated words")
+    register("char", CharTokenizer, modality="any", help="characters, spaces as ▁")
+
+
+@hookimpl
+def register_datasets(register):
+    from multis2s_text.datasets import ParallelFiles, en_fr_dataset, scan_dataset, symbols_dataset
+
+    register("parallel", ParallelFiles, modality="any", help="your files: TSV, JSON lines or src/tgt line files")
+    register("symbols", symbols_dataset, modality="text", help="copy / reverse random symbol strings (generated)")
+    register("scan", scan_dataset, modality="text", help="SCAN commands → actions, simple/length/addjump (generated)")
+    register("en_fr", en_fr_dataset, modality="text", help="English → French from a grammar (generated)")

@@ -1,0 +1,141 @@
+"""Text data sources: parallel files, and the embedded generators (symbols, SCAN, English→French).
+
+Generated corpora are written once, as ``train.tsv``, ``dev.tsv`` and ``test.tsv``, into a cache
+folder keyed by the generator's options (see :mod:`multis2s.data.cache`).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Literal
+
+from multis2s.data.cache import ensure_corpus
+from multis2s.data.example import Example
+from multis2s.errors import DataError
+from multis2s_text import en_fr_grammar, scan_grammar
+from multis2s_text.readers import read_any, read_jsonl, read_line_pair, read_tsv
+from multis2s_text.symbols import symbol_pairs
+
+
+def _write_tsv(path: Path, pairs: list[tuple[str, str]]) -> None:
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
+
+
+class SplitFolder:
+    """A folder of ``<split>.tsv`` files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def split(self, name: str) -> list[Example]:
+        path = self.folder / f"{name}.tsv"
+        if not path.exists():
+            known = sorted(p.stem for p in self.folder.glob("*.tsv"))
+            raise DataError(f"no split {name!r}: known splits are {', '.join(known)}")
+        return read_tsv(path)
+
+    def read(self, path: Path) -> list[Example]:
+        return read_any(path)
+
+
+class ParallelFiles:
+    """Your own data: one file (or src/tgt pair) per split.
+
+    ``format``: ``tsv`` (source<TAB>target), ``jsonl`` ({"source", "target"} per line), ``lines``
+    (``<path><source_suffix>`` and ``<path><target_suffix>`` line files), or ``auto`` (by suffix:
+    .jsonl → jsonl, .tsv → tsv, else lines). Paths are relative to the working directory.
+    """
+
+    def __init__(
+        self,
+        *,
+        train: str,
+        dev: str | None = None,
+        test: str | None = None,
+        format: Literal["auto", "tsv", "jsonl", "lines"] = "auto",
+        source_suffix: str = ".src",
+        target_suffix: str = ".tgt",
+    ) -> None:
+        self.paths = {"train": train, "dev": dev, "test": test}
+        self.format = format
+        self.suffixes = (source_suffix, target_suffix)
+
+    def _format_of(self, path: str) -> str:
+        if self.format != "auto":
+            return self.format
+        return {".jsonl": "jsonl", ".tsv": "tsv"}.get(Path(path).suffix, "lines")
+
+    def read(self, path: Path) -> list[Example]:
+        kind = self._format_of(str(path))
+        if kind == "lines":
+            return read_line_pair(Path(f"{path}{self.suffixes[0]}"), Path(f"{path}{self.suffixes[1]}"))
+        return read_jsonl(Path(path)) if kind == "jsonl" else read_tsv(Path(path))
+
+    def split(self, name: str) -> list[Example]:
+        path = self.paths.get(name)
+        if path is None:
+            raise DataError(f"no {name!r} split: set data.dataset.{name} to a file")
+        return self.read(Path(path))
+
+
+def symbols_dataset(
+    *,
+    task: Literal["copy", "reverse"] = "reverse",
+    vocabulary: int = 20,
+    min_length: int = 30,
+    max_length: int = 50,
+    train_size: int = 20000,
+    dev_size: int = 500,
+    test_size: int = 2000,
+    seed: int = 1,
+) -> SplitFolder:
+    """Random symbol strings and their copy or reversal; test strings never occur in train."""
+    options = dict(task=task, vocabulary=vocabulary, min_length=min_length, max_length=max_length,
+                   train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
+    symbol_pairs(task=task, count=0, vocabulary=vocabulary, min_length=min_length, max_length=max_length,
+                 rng=random.Random(seed))
+
+    def write(folder: Path) -> None:
+        rng = random.Random(seed)
+        make = lambda n: symbol_pairs(task=task, count=n, vocabulary=vocabulary,  # noqa: E731
+                                      min_length=min_length, max_length=max_length, rng=rng)
+        train = make(train_size)
+        seen = {s for s, _ in train}
+        held_out = [p for p in make(2 * (dev_size + test_size) + 100) if p[0] not in seen]
+        _write_tsv(folder / "train.tsv", train)
+        _write_tsv(folder / "dev.tsv", held_out[:dev_size])
+        _write_tsv(folder / "test.tsv", held_out[dev_size:dev_size + test_size])
+
+    return SplitFolder(ensure_corpus(f"symbols-{task}", options, write))
+
+
+def scan_dataset(
+    *, split: Literal["simple", "length", "addjump"] = "simple", dev_size: int = 1000, seed: int = 1
+) -> SplitFolder:
+    """SCAN (Lake & Baroni, 2018) from its grammar; dev is carved from the train split."""
+    if split not in scan_grammar.SPLITS:
+        raise ValueError(f"split {split!r} is not one of {', '.join(scan_grammar.SPLITS)}")
+
+    def write(folder: Path) -> None:
+        pairs = scan_grammar.split_pairs(split, seed)
+        train = list(pairs["train"])
+        random.Random(seed).shuffle(train)
+        _write_tsv(folder / "train.tsv", train[dev_size:])
+        _write_tsv(folder / "dev.tsv", train[:dev_size])
+        _write_tsv(folder / "test.tsv", pairs["test"])
+
+    return SplitFolder(ensure_corpus("scan", dict(split=split, dev_size=dev_size, seed=seed), write))
+
+
+def en_fr_dataset(*, train_size: int = 10000, dev_size: int = 500, test_size: int = 1000, seed: int = 1) -> SplitFolder:
+    """Grammar-made English→French pairs with agreement and word-order changes; splits disjoint."""
+
+    def write(folder: Path) -> None:
+        pairs = en_fr_grammar.generate_pairs(train_size + dev_size + test_size, seed)
+        _write_tsv(folder / "train.tsv", pairs[:train_size])
+        _write_tsv(folder / "dev.tsv", pairs[train_size:train_size + dev_size])
+        _write_tsv(folder / "test.tsv", pairs[train_size + dev_size:])
+
+    options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
+    return SplitFolder(ensure_corpus("en_fr", options, write))

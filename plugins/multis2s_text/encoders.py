@@ -1,0 +1,86 @@
+"""Text encoders: a (bi)directional RNN over packed sequences, and a Transformer.
+
+Shapes: B batch, S source tokens, E embedding, H hidden per direction, D output size.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from multis2s.model.encoder import EncoderOutput
+from multis2s.model.masks import lengths_to_mask
+from multis2s.model.transformer_encoder import TransformerEncoderStack
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
+class RNNEncoder(nn.Module):
+    """Embedding → RNN/LSTM/GRU (packed, so padding never enters the recurrence).
+
+    ``output_dim`` = H·directions; ``final_state`` (B, H·directions) is the last layer's final
+    hidden state of each direction.
+    """
+
+    def __init__(
+        self,
+        *,
+        vocab_size: int,
+        pad_id: int,
+        cell: Literal["lstm", "gru", "rnn"] = "lstm",
+        embedding_dim: int = 128,
+        hidden_dim: int = 256,
+        layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell {cell!r} is not one of {', '.join(CELLS)}")
+        directions = 2 if bidirectional else 1
+        self.output_dim = self.state_dim = hidden_dim * directions
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
+        self.dropout = nn.Dropout(dropout)
+        self.rnn = CELLS[cell](embedding_dim, hidden_dim, num_layers=layers, batch_first=True,
+                               bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0)
+        self.directions = directions
+
+    def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
+        """inputs (B, S) ids, lengths (B,) → memory (B, S, D), mask (B, S), final_state (B, D)."""
+        embedded = self.dropout(self.embedding(inputs))  # (B, S, E)
+        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        outputs, hidden = self.rnn(packed)
+        memory, _ = pad_packed_sequence(outputs, batch_first=True, total_length=inputs.size(1))  # (B, S, D)
+        hidden = hidden[0] if isinstance(hidden, tuple) else hidden  # (L·dirs, B, H)
+        last = hidden[-self.directions:]  # (dirs, B, H)
+        final_state = last.transpose(0, 1).reshape(inputs.size(0), -1)  # (B, H·dirs)
+        return EncoderOutput(self.dropout(memory), lengths_to_mask(lengths, inputs.size(1)), final_state)
+
+
+class TransformerTextEncoder(nn.Module):
+    """Embedding → pre-norm Transformer encoder. ``output_dim`` = model_dim; no final state."""
+
+    def __init__(
+        self,
+        *,
+        vocab_size: int,
+        pad_id: int,
+        model_dim: int = 256,
+        heads: int = 4,
+        layers: int = 3,
+        ff_dim: int = 1024,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.output_dim, self.state_dim = model_dim, 0
+        self.embedding = nn.Embedding(vocab_size, model_dim, padding_idx=pad_id)
+        self.stack = TransformerEncoderStack(model_dim=model_dim, heads=heads, layers=layers, ff_dim=ff_dim,
+                                             dropout=dropout)
+
+    def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
+        """inputs (B, S) ids, lengths (B,) → memory (B, S, D), mask (B, S)."""
+        mask = lengths_to_mask(lengths, inputs.size(1))  # (B, S)
+        return EncoderOutput(self.stack(self.embedding(inputs), mask), mask, None)

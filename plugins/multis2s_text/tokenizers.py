@@ -1,0 +1,37 @@
+"""Word and character tokenizers (for targets of any modality, and for text sources)."""
+
+from __future__ import annotations
+
+SPACE = "▁"
+
+
+class WordTokenizer:
+    """Splits on white space; ``lowercase`` folds case first."""
+
+    def __init__(self, *, lowercase: bool = False) -> None:
+        self.lowercase = lowercase
+
+    def tokenize(self, text: str) -> list[str]:
+        return (text.lower() if self.lowercase else text).split()
+
+    def detokenize(self, tokens: list[str]) -> str:
+        return " ".join(tokens)
+
+
+class CharTokenizer:
+    """One token per character; runs of white space become one ``▁`` token."""
+
+    def __init__(self, *, lowercase: bool = False) -> None:
+        self.lowercase = lowercase
+
+    def tokenize(self, text: str) -> list[str]:
+        words = (text.lower() if self.lowercase else text).split()
+        tokens: list[str] = []
+        for index, word in enumerate(words):
+            if index:
+                tokens.append(SPACE)
+            tokens.extend(word)
+        return tokens
+
+    def detokenize(self, tokens: list[str]) -> str:
+        return "".join(" " if t == SPACE else t for t in tokens)

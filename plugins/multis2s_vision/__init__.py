@@ -1,0 +1,1 @@
+"""Vision modality plugin: synthetic captioned scenes and caption metrics."""

@@ -1,0 +1,143 @@
+"""Every command end to end on a tiny config, and every user error as one line with exit code 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+from multis2s.cli import main
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """One tiny run shared by the read-only command tests."""
+    import yaml
+
+    from tests.conftest import TINY
+
+    folder = tmp_path_factory.mktemp("cli")
+    config = folder / "tiny.yaml"
+    config.write_text(yaml.safe_dump(TINY))
+    run = folder / "run"
+    assert main(["run", str(config), "-o", str(run), "train.max_steps=30"]) == 0
+    return run
+
+
+def test_run_writes_results_json(trained_run):
+    results = json.loads((trained_run / "results.json").read_text())
+    assert results["split"] == "test" and results["num_examples"] == 12
+    assert set(results["metrics"]) == {"exact_match", "token_accuracy"}
+
+
+def test_evaluate_json_object(trained_run, capsys):
+    assert main(["evaluate", str(trained_run), "--split", "dev", "--beam", "2", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["split"] == "dev" and results["num_examples"] == 12
+    assert 0.0 <= results["metrics"]["exact_match"] <= 100.0
+
+
+def test_evaluate_data_file(trained_run, tmp_path, capsys):
+    data = tmp_path / "mine.tsv"
+    data.write_text("s1 s2\ts1 s2\ns3\ts3\n")
+    assert main(["evaluate", str(trained_run), "--data", str(data), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["num_examples"] == 2
+
+
+def test_predict_one_line_per_input(trained_run, capsys):
+    assert main(["predict", str(trained_run), "s1 s2 s3", "s4", "--beam", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(set(line.split()) <= {f"s{i}" for i in range(6)} for line in lines)
+
+
+def test_attention_png(trained_run, tmp_path):
+    out = tmp_path / "att.png"
+    assert main(["attention", str(trained_run), "s1 s2 s3", "--out", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.size[0] > 100 and image.size[1] > 100
+
+
+def test_plugins_table_and_json(capsys):
+    assert main(["plugins"]) == 0
+    table = capsys.readouterr().out
+    assert "encoder" in table and "scan" in table and "additive" in table
+    assert main(["plugins", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    rnn = next(r for r in rows if r["kind"] == "decoder" and r["name"] == "rnn")
+    assert rnn["plugin"] == "core" and ["attention", "'none' | 'dot' | 'general' | 'additive' | 'multihead'",
+                                        "'additive'"] in rnn["options"]
+
+
+def _error(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+    return err[0]
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("data:\n  dataset: {type: symbols\nmodel: [\n")
+    assert main(["train", str(bad)]) == 2
+    assert f"{bad}:3: YAML syntax error" in _error(capsys)
+
+
+def test_unknown_key_names_path_and_file(tiny_config, capsys):
+    assert main(["train", str(tiny_config), "model.decoder.atention=dot"]) == 2
+    message = _error(capsys)
+    assert f"{tiny_config}: model.decoder.atention: unknown key (did you mean 'attention'" in message
+
+
+def test_unknown_section_key(tiny_config, capsys):
+    assert main(["train", str(tiny_config), "train.learning_rate=0.1"]) == 2
+    assert "train.learning_rate: unknown key" in _error(capsys)
+
+
+def test_unknown_encoder_lists_closest(tiny_config, capsys):
+    assert main(["train", str(tiny_config), "model.encoder.type=rnm"]) == 2
+    message = _error(capsys)
+    assert 'model.encoder.type: unknown encoder "rnm": did you mean \'rnn\'' in message
+
+
+def test_wrong_type_and_bad_choice(tiny_config, capsys):
+    assert main(["train", str(tiny_config), "train.lr=fast"]) == 2
+    assert "train.lr: expected float, got 'fast'" in _error(capsys)
+    assert main(["train", str(tiny_config), "model.decoder.attention=luong"]) == 2
+    assert "model.decoder.attention: 'luong' is not one of" in _error(capsys)
+
+
+def test_decoder_that_does_not_fit_the_encoder(tiny_config, capsys):
+    assert main(["train", str(tiny_config), "model.decoder.attention=dot", "model.decoder.hidden_dim=12"]) == 2
+    assert (f"{tiny_config}: model.decoder: dot attention needs the decoder hidden size (12) to equal the "
+            "encoder output_dim (16)") in _error(capsys)
+
+
+def _parallel_config(tiny_config, train_path):
+    return [str(tiny_config), "data.dataset={type: parallel, train: %s, dev: %s}" % (train_path, train_path)]
+
+
+def test_tsv_line_without_tab_names_file_and_line(tiny_config, tmp_path, capsys):
+    data = tmp_path / "train.tsv"
+    data.write_text("a b\tb a\nno tab here\n")
+    assert main(["train", *_parallel_config(tiny_config, data)]) == 2
+    assert f"{data}:2: expected source<TAB>target, found no tab" in _error(capsys)
+
+
+def test_empty_data_file(tiny_config, tmp_path, capsys):
+    data = tmp_path / "train.tsv"
+    data.write_text("\n")
+    assert main(["train", *_parallel_config(tiny_config, data)]) == 2
+    assert f"{data}: data file is empty" in _error(capsys)
+
+
+def test_missing_run_folder_and_checkpoint(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
+    assert "run folder not found" in _error(capsys)
+    (tmp_path / "empty_run").mkdir()
+    assert main(["predict", str(tmp_path / "empty_run"), "x"]) == 2
+    assert "last.pt: checkpoint not found" in _error(capsys)
+
+
+def test_missing_config_file(tmp_path, capsys):
+    assert main(["train", str(tmp_path / "nope.yaml")]) == 2
+    assert "nope.yaml: config file not found" in _error(capsys)

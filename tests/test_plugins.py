@@ -1,0 +1,141 @@
+"""The plugin manager and registry: each hook, clashes, unknown names, failing plugins."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+import types
+
+import pytest
+
+from multis2s import plugins
+from multis2s.errors import PluginError
+from multis2s.plugins import create_manager, fill_registry, hookimpl, load_registry
+from tests.conftest import ThrowawayPlugin
+
+
+def test_register_encoders_hook_adds_component_with_its_plugin(throwaway_manager):
+    component = fill_registry(throwaway_manager).get("encoders", "throwaway")
+    assert component.plugin == "throwaway-plugin"
+    assert component.modality == "text"
+
+
+@pytest.mark.parametrize("kind, name", [
+    ("encoders", "rnn"), ("encoders", "transformer"), ("decoders", "rnn"), ("decoders", "transformer"),
+    ("modalities", "text"), ("datasets", "scan"), ("datasets", "parallel"), ("tokenizers", "char"),
+    ("metrics", "bleu"), ("metrics", "wer"),
+])
+def test_builtins_come_through_entry_points(kind, name):
+    component = load_registry().get(kind, name)
+    assert component.plugin in ("core", "text")
+
+
+def test_register_decoders_modalities_datasets_tokenizers_metrics_hooks():
+    manager = create_manager()
+
+    class Everything:
+        @hookimpl
+        def register_decoders(self, register):
+            register("d2", object, modality="any", help="")
+
+        @hookimpl
+        def register_modalities(self, register):
+            register("m2", object, modality="audio", help="")
+
+        @hookimpl
+        def register_datasets(self, register):
+            register("ds2", object, modality="any", help="")
+
+        @hookimpl
+        def register_tokenizers(self, register):
+            register("t2", object, modality="any", help="")
+
+        @hookimpl
+        def register_metrics(self, register):
+            register("x2", object, modality="any", help="")
+
+    manager.register(Everything(), name="everything")
+    registry = fill_registry(manager)
+    for kind, name in [("decoders", "d2"), ("modalities", "m2"), ("datasets", "ds2"), ("tokenizers", "t2"),
+                       ("metrics", "x2")]:
+        assert registry.get(kind, name).plugin == "everything"
+
+
+def test_name_clash_names_both_plugins(throwaway_manager):
+    throwaway_manager.register(ThrowawayPlugin(), name="second-plugin")
+    with pytest.raises(PluginError, match=r'"throwaway" is registered twice.*"(throwaway|second)-plugin".*"(throwaway|second)-plugin"'):
+        fill_registry(throwaway_manager)
+
+
+def test_unknown_name_lists_closest_and_providers():
+    with pytest.raises(PluginError, match=r'unknown encoder "rnnn": did you mean \'rnn\'.*rnn \(text\)'):
+        load_registry().get("encoders", "rnnn")
+
+
+def test_failing_plugin_module_is_named(tmp_path, monkeypatch):
+    (tmp_path / "broken_plugin_mod.py").write_text("import not_an_installed_package_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginError, match="Error loading plugin \"broken_plugin_mod\": ModuleNotFoundError: "
+                                          "No module named 'not_an_installed_package_xyz'"):
+        create_manager(["broken_plugin_mod"])
+
+
+def test_misspelled_hook_is_an_error(monkeypatch):
+    module = types.ModuleType("typo_plugin_mod")
+
+    @hookimpl
+    def register_encoder(register):  # missing the final "s"
+        pass
+
+    module.register_encoder = register_encoder
+    monkeypatch.setitem(sys.modules, "typo_plugin_mod", module)
+    with pytest.raises(PluginError, match='Error loading plugin "typo_plugin_mod".*register_encoder'):
+        create_manager(["typo_plugin_mod"])
+
+
+def test_hook_that_raises_is_named(monkeypatch):
+    module = types.ModuleType("raising_plugin_mod")
+
+    @hookimpl
+    def register_metrics(register):
+        raise RuntimeError("boom")
+
+    module.register_metrics = register_metrics
+    monkeypatch.setitem(sys.modules, "raising_plugin_mod", module)
+    with pytest.raises(PluginError, match='"raising_plugin_mod": register_metrics failed: RuntimeError: boom'):
+        load_registry(["raising_plugin_mod"])
+
+
+
+
+def test_third_party_entry_point_loads_and_autoload_can_be_disabled(monkeypatch):
+    module = types.ModuleType("third_party_mod")
+
+    @hookimpl
+    def register_metrics(register):
+        register("third", object, modality="any", help="from a third party")
+
+    module.register_metrics = register_metrics
+    monkeypatch.setitem(sys.modules, "third_party_mod", module)
+    real = list(importlib.metadata.entry_points(group="multis2s"))
+    fake = importlib.metadata.EntryPoint(name="third", value="third_party_mod", group="multis2s")
+    fake = fake._for(types.SimpleNamespace(name="third-party-dist")) if hasattr(fake, "_for") else fake
+    monkeypatch.setattr(plugins.importlib.metadata, "entry_points", lambda group: real + [fake])
+    assert load_registry().get("metrics", "third").plugin == "third"
+    monkeypatch.setenv(plugins.DISABLE_AUTOLOAD_ENV, "1")
+    with pytest.raises(PluginError, match='unknown metric "third"'):
+        load_registry().get("metrics", "third")
+    assert load_registry().get("encoders", "rnn").plugin == "text"
+
+
+def test_bad_modality_is_an_error():
+    manager = create_manager()
+
+    class Bad:
+        @hookimpl
+        def register_encoders(self, register):
+            register("odd", object, modality="smell", help="")
+
+    manager.register(Bad(), name="bad")
+    with pytest.raises(PluginError, match='modality "smell"'):
+        fill_registry(manager)
