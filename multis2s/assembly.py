@@ -55,7 +55,7 @@ def build_dataset(config: Config, registry: Registry, origin: str) -> Dataset:
             f"{origin}: data.dataset: {spec.type!r} gives {component.modality} sources but encoder "
             f"{encoder.name!r} reads {encoder.modality}"
         )
-    return _build(component, spec, origin, {"cache_dir": cache_root()})
+    return _build(component, spec, origin, {"cache_dir": cache_root(), "skip_bad": config.data.skip_bad})
 
 
 def build_pipeline(config: Config, registry: Registry, origin: str) -> SourcePipeline:
@@ -72,11 +72,12 @@ def build_target(config: Config, registry: Registry, origin: str, vocabulary: Vo
         tokenizer = registry.get("tokenizers", spec.type).factory()
     except PluginError as exc:
         raise ConfigError(f"{origin}: data.target.tokenizer: {exc}") from None
+    settings = config.data.target
+    field = TargetField(tokenizer, vocabulary or Vocabulary([]), normalise=settings.normalise)
     if vocabulary is None:
-        target = config.data.target
-        sequences = (tokenizer.tokenize(e.target) for e in train or [])
-        vocabulary = Vocabulary.build(sequences, min_freq=target.min_freq, max_size=target.max_vocab)
-    return TargetField(tokenizer, vocabulary)
+        sequences = (field.tokenize(e.target) for e in train or [])
+        field.vocabulary = Vocabulary.build(sequences, min_freq=settings.min_freq, max_size=settings.max_vocab)
+    return field
 
 
 def build_model(config: Config, registry: Registry, origin: str, pipeline: SourcePipeline,

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from multis2s.data.example import Example
 from multis2s.errors import DataError, Multis2sError
-from multis2s.evaluation import decode, score
+from multis2s.evaluation import decode, score, tag_subsets, texts
+from multis2s.metrics import word_error_counts, worst_alignments
 from multis2s.options import describe_options
 from multis2s.plots import plot_attention
 from multis2s.plugins import load_registry
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--data", type=Path, help="a data file in the dataset's format")
     evaluate.add_argument("--beam", type=int, help="beam size (default: the config's eval.beam)")
     evaluate.add_argument("--json", action="store_true", help="print a JSON object")
+    evaluate.add_argument("--errors", type=int, default=0, metavar="N",
+                          help="also print the N items with the most word errors, aligned")
 
     predict = commands.add_parser("predict", help="one output line per input")
     predict.add_argument("run_dir", type=Path)
@@ -88,7 +91,9 @@ def _train(args) -> int:
     return 0
 
 
-def _evaluation(run_dir: Path, *, split: str, data: Path | None, beam: int | None, progress: bool) -> dict:
+def _evaluation(run_dir: Path, *, split: str, data: Path | None, beam: int | None, progress: bool,
+                errors: int = 0) -> dict:
+    """``{"split", "num_examples", "metrics"}`` (+ ``word_errors`` with WER, + ``worst`` with --errors)."""
     run = load_run(run_dir)
     dataset = dataset_of(run)
     examples = dataset.read(data) if data is not None else dataset.split(split)
@@ -97,18 +102,38 @@ def _evaluation(run_dir: Path, *, split: str, data: Path | None, beam: int | Non
     parts = run.parts
     decoded = decode(parts.model, parts.pipeline, parts.target, examples, settings=parts.config.eval,
                      device=run.device, beam=beam, progress=progress)
-    metrics = score(parts.registry, list(parts.config.eval.metrics), decoded)
-    return {"split": str(data) if data is not None else split, "num_examples": len(examples), "metrics": metrics}
+    normalise = parts.config.eval.normalise
+    results = {"split": str(data) if data is not None else split, "num_examples": len(examples),
+               "metrics": score(parts.registry, list(parts.config.eval.metrics), decoded, normalise=normalise)}
+    hypotheses, references = texts(decoded, normalise=normalise)
+    subsets = tag_subsets(decoded)
+    if subsets:
+        results["subsets"] = {name: {"num_examples": len(items), "metrics": score(
+            parts.registry, list(parts.config.eval.metrics), items, normalise=normalise)}
+            for name, items in subsets.items()}
+    if "wer" in results["metrics"]:
+        results["word_errors"] = word_error_counts(hypotheses, references)
+    if errors:
+        results["worst"] = worst_alignments(hypotheses, references, errors)
+    return results
 
 
 def _print_results(results: dict) -> None:
     print(f"{results['split']}: {results['num_examples']} examples")
     for name, value in results["metrics"].items():
         print(f"  {name:<16} {value:8.2f}")
+    for name, subset in results.get("subsets", {}).items():
+        cells = ", ".join(f"{k} {v:.2f}" for k, v in subset["metrics"].items())
+        print(f"  subset {name} ({subset['num_examples']} examples): {cells}")
+    if "word_errors" in results:
+        print("  " + ", ".join(f"{k} {v}" for k, v in results["word_errors"].items()))
+    for view in results.get("worst", []):
+        print("\n" + view)
 
 
 def _evaluate(args) -> int:
-    results = _evaluation(args.run_dir, split=args.split, data=args.data, beam=args.beam, progress=not args.json)
+    results = _evaluation(args.run_dir, split=args.split, data=args.data, beam=args.beam, progress=not args.json,
+                          errors=args.errors)
     print(json.dumps(results) if args.json else "", end="\n" if args.json else "")
     if not args.json:
         _print_results(results)
@@ -150,7 +175,14 @@ def _attention(args) -> int:
                      device=run.device, beam=1)
     best = item.hypotheses[0]
     labels = parts.target.tokens(best.tokens) + ["<eos>"]
-    plot_attention(best.attention, labels, parts.pipeline.labels(example), args.out, title=item.text)
+    if hasattr(parts.pipeline, "plot_attention"):  # a modality that draws attention over its own source
+        parts.pipeline.plot_attention(example, best.attention, labels, args.out, item.text)
+        print(f"wrote {args.out}")
+        return 0
+    source_labels = parts.pipeline.labels(example)
+    features = parts.pipeline.load(example, train=False) if source_labels is None else None
+    plot_attention(best.attention, labels, source_labels, args.out, title=item.text,
+                   source_features=features if features is not None and features.dim() == 2 else None)
     print(f"wrote {args.out}")
     return 0
 

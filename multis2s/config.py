@@ -36,6 +36,7 @@ class TargetConfig:
     """How target text becomes token ids."""
 
     tokenizer: str = "word"
+    normalise: bool = False
     min_freq: int = 1
     max_vocab: int | None = None
 
@@ -49,6 +50,7 @@ class DataConfig:
     target: TargetConfig = TargetConfig()
     batch_size: int = 64
     batch_unit: Literal["examples", "tokens"] = "examples"
+    skip_bad: bool = False
     num_workers: int = 0
 
 
@@ -98,6 +100,7 @@ class EvalConfig:
     max_length_offset: int = 10
     n_best: int = 1
     batch_size: int = 128
+    normalise: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from multis2s.data.pipeline import SourcePipeline
 from multis2s.data.target import TargetField
 from multis2s.errors import ConfigError
 from multis2s.model.seq2seq import Seq2Seq
+from multis2s.normalise import normalise_text
 from multis2s.registry import Registry
 from multis2s.search import Hypothesis, search
 
@@ -56,11 +57,30 @@ def decode(
     return [Decoded(e, results[i], target.decode(results[i][0].tokens)) for i, e in enumerate(examples)]
 
 
-def score(registry: Registry, names: list[str], decoded: list[Decoded]) -> dict[str, float]:
-    """Each named metric over the decoded outputs and every reference of each example."""
-    hypotheses = [d.text for d in decoded]
-    references = [d.example.all_references() for d in decoded]
+def score(registry: Registry, names: list[str], decoded: list[Decoded], *, normalise: bool = False) -> dict[str, float]:
+    """Each named metric over the decoded outputs and every reference of each example.
+
+    With ``normalise``, hypotheses and references alike pass through :func:`normalise_text`.
+    """
+    hypotheses, references = texts(decoded, normalise=normalise)
     return {name: registry.get("metrics", name).factory().score(hypotheses, references) for name in names}
+
+
+def texts(decoded: list[Decoded], *, normalise: bool) -> tuple[list[str], list[list[str]]]:
+    """Hypotheses and reference lists, normalised alike when asked."""
+    clean = normalise_text if normalise else (lambda text: text)
+    return [clean(d.text) for d in decoded], [[clean(r) for r in d.example.all_references()] for d in decoded]
+
+
+def tag_subsets(decoded: list[Decoded]) -> dict[str, list[Decoded]]:
+    """For each boolean tag that is true on some examples and false on others: ``tag`` → those examples."""
+    subsets = {}
+    keys = {k for d in decoded for k, v in d.example.tags.items() if isinstance(v, bool)}
+    for key in sorted(keys):
+        chosen = [d for d in decoded if d.example.tags.get(key) is True]
+        if 0 < len(chosen) < len(decoded):
+            subsets[key] = chosen
+    return subsets
 
 
 def check_metrics(registry: Registry, names: list[str], origin: str) -> None:

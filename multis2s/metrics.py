@@ -91,3 +91,27 @@ class CharErrorRate:
 
     def score(self, hypotheses: list[str], references: list[list[str]]) -> float:
         return 100.0 * jiwer.cer(_nonempty([r[0] for r in references]), _nonempty(hypotheses))
+
+
+def word_error_counts(hypotheses: list[str], references: list[list[str]]) -> dict[str, int]:
+    """Hits, substitutions, deletions and insertions of the hypotheses against first references."""
+    output = jiwer.process_words(_nonempty([r[0] for r in references]), _nonempty(hypotheses))
+    return {"hits": output.hits, "substitutions": output.substitutions, "deletions": output.deletions,
+            "insertions": output.insertions}
+
+
+def worst_alignments(hypotheses: list[str], references: list[list[str]], count: int) -> list[str]:
+    """jiwer's aligned view of the ``count`` items with the most word errors, worst first."""
+    scored = []
+    for index, (hypothesis, refs) in enumerate(zip(hypotheses, references)):
+        output = jiwer.process_words(_nonempty([refs[0]]), _nonempty([hypothesis]))
+        errors = output.substitutions + output.deletions + output.insertions
+        if errors:
+            scored.append((errors, output.wer, index, output))
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    views = []
+    for errors, wer, index, output in scored[:count]:
+        view = jiwer.visualize_alignment(output, show_measures=False, skip_correct=False)
+        body = view.split("\n", 2)[-1].strip("\n")
+        views.append(f"item {index + 1}: {errors} word errors (WER {100 * wer:.1f}%)\n{body}")
+    return views

@@ -65,8 +65,9 @@ def test_plugins_table_and_json(capsys):
     assert main(["plugins", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     rnn = next(r for r in rows if r["kind"] == "decoder" and r["name"] == "rnn")
-    assert rnn["plugin"] == "core" and ["attention", "'none' | 'dot' | 'general' | 'additive' | 'multihead'",
-                                        "'additive'"] in rnn["options"]
+    attention = next(o for o in rnn["options"] if o[0] == "attention")
+    assert rnn["plugin"] == "core" and attention[2] == "'additive'"
+    assert all(f"'{kind}'" in attention[1] for kind in ("none", "dot", "general", "additive", "multihead", "location"))
 
 
 def _error(capsys) -> str:
@@ -141,3 +142,16 @@ def test_missing_run_folder_and_checkpoint(tmp_path, capsys):
 def test_missing_config_file(tmp_path, capsys):
     assert main(["train", str(tmp_path / "nope.yaml")]) == 2
     assert "nope.yaml: config file not found" in _error(capsys)
+
+
+def test_evaluate_reports_tag_subsets_and_worst_errors(trained_run, tmp_path, capsys):
+    data = tmp_path / "tagged.jsonl"
+    lines = [{"source": "s1 s2", "target": "s1 s2", "held_out": True},
+             {"source": "s3 s4 s5", "target": "s5 s5 s5 s5", "held_out": False},
+             {"source": "s2", "target": "s2", "held_out": False}]
+    data.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert main(["evaluate", str(trained_run), "--data", str(data), "--errors", "1", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["subsets"]["held_out"]["num_examples"] == 1
+    assert len(results["worst"]) == 1 and results["worst"][0].startswith("item 2:")
+    assert "REF:" in results["worst"][0] and "s5 s5 s5 s5" in results["worst"][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from multis2s.data.vocabulary import Vocabulary
+from multis2s.normalise import normalise_text
 
 
 class Tokenizer(Protocol):
@@ -18,14 +19,21 @@ class Tokenizer(Protocol):
 
 
 class TargetField:
-    """Encodes targets as ``BOS … EOS`` ids and decodes ids back to text."""
+    """Encodes targets as ``BOS … EOS`` ids and decodes ids back to text.
 
-    def __init__(self, tokenizer: Tokenizer, vocabulary: Vocabulary) -> None:
+    With ``normalise``, target text passes through :func:`normalise_text` before tokenizing.
+    """
+
+    def __init__(self, tokenizer: Tokenizer, vocabulary: Vocabulary, *, normalise: bool = False) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
+        self.normalise = normalise
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.tokenizer.tokenize(normalise_text(text) if self.normalise else text)
 
     def encode(self, text: str) -> list[int]:
-        return self.vocabulary.encode(self.tokenizer.tokenize(text), bos=True, eos=True)
+        return self.vocabulary.encode(self.tokenize(text), bos=True, eos=True)
 
     def decode(self, ids: list[int]) -> str:
         return self.tokenizer.detokenize(self.vocabulary.decode(ids))

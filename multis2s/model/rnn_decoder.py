@@ -3,7 +3,8 @@
 At each step: the RNN reads the previous token's embedding (and, with input feeding, the previous
 attentional vector), attention turns its output into a context over the memory, and
 ``tanh(W [output; context])`` is the attentional vector that the output layer projects to logits.
-Without input feeding and with full teacher forcing, all target steps run in one RNN call.
+Without input feeding, with full teacher forcing and an attention that does not need the previous
+step's weights, all target steps run in one RNN call.
 
 Shapes: B batch, T target steps, S source steps, E embedding, H hidden, L layers, V vocabulary.
 """
@@ -23,15 +24,17 @@ CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
 class RNNState(NamedTuple):
-    """hidden, cell: (B, L, H) (cell is None for GRU / RNN); feed: (B, H) last attentional vector."""
+    """hidden, cell: (B, L, H) (cell is None for GRU / RNN); feed: (B, H) last attentional vector;
+    alignment: (B, S) last attention weights (uniform over the source before the first step)."""
 
     hidden: torch.Tensor
     cell: torch.Tensor | None
     feed: torch.Tensor
+    alignment: torch.Tensor
 
 
 class RNNDecoder(Decoder):
-    """RNN / LSTM / GRU decoder with attention ``none | dot | general | additive | multihead``."""
+    """RNN / LSTM / GRU decoder with attention ``none | dot | general | additive | multihead | location``."""
 
     def __init__(
         self,
@@ -48,6 +51,8 @@ class RNNDecoder(Decoder):
         attention: AttentionKind = "additive",
         attention_dim: int = 256,
         heads: int = 4,
+        location_channels: int = 10,
+        location_kernel: int = 31,
         input_feeding: bool = True,
         bridge: bool = True,
         tie_embeddings: bool = False,
@@ -64,7 +69,8 @@ class RNNDecoder(Decoder):
         self.rnn = CELLS[cell](rnn_input, hidden_dim, num_layers=layers, batch_first=True,
                                dropout=dropout if layers > 1 else 0.0)
         self.attention = Attention(kind=attention, query_dim=hidden_dim, memory_dim=memory_dim,
-                                   hidden_dim=attention_dim, heads=heads)
+                                   hidden_dim=attention_dim, heads=heads, location_channels=location_channels,
+                                   location_kernel=location_kernel)
         self.combine = nn.Linear(hidden_dim + memory_dim, hidden_dim)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_dim, vocab_size)
@@ -83,7 +89,8 @@ class RNNDecoder(Decoder):
         hidden = self.bridge_hidden(encoded.final_state, batch, encoded.memory)
         cell = self.bridge_cell(encoded.final_state, batch, encoded.memory) if self.bridge_cell else None
         feed = encoded.memory.new_zeros(batch, self.combine.out_features)
-        return RNNState(hidden, cell, feed)
+        mask = encoded.memory_mask.to(encoded.memory.dtype)
+        return RNNState(hidden, cell, feed, mask / mask.sum(dim=1, keepdim=True))
 
     def _run(self, inputs: torch.Tensor, memory: Memory, state: RNNState) -> tuple[torch.Tensor, torch.Tensor, RNNState]:
         """inputs (B, T, E [+H]) → attentional vectors (B, T, H), weights (B, T, S), state."""
@@ -91,36 +98,43 @@ class RNNDecoder(Decoder):
         if state.cell is not None:
             hx = (hx, state.cell.transpose(0, 1).contiguous())
         outputs, hx = self.rnn(inputs, hx)  # (B, T, H)
-        context, weights = self.attention(outputs, memory)  # (B, T, Dm), (B, T, S)
+        previous = state.alignment if self.attention.needs_previous else None
+        context, weights = self.attention(outputs, memory, previous)  # (B, T, Dm), (B, T, S)
         attentional = torch.tanh(self.combine(torch.cat([outputs, context], dim=-1)))  # (B, T, H)
         hidden, cell = (hx if isinstance(hx, tuple) else (hx, None))
         new_state = RNNState(hidden.transpose(0, 1), cell.transpose(0, 1) if cell is not None else None,
-                             attentional[:, -1])
+                             attentional[:, -1], weights[:, -1])
         return attentional, weights, new_state
 
-    def step(self, tokens: torch.Tensor, memory: Memory, state: RNNState) -> tuple[torch.Tensor, torch.Tensor, RNNState]:
+    def _attend_step(self, tokens: torch.Tensor, memory: Memory, state: RNNState):
+        """tokens (B,) → attentional vector (B, 1, H), weights (B, 1, S), next state."""
         inputs = self.dropout(self.embedding(tokens)).unsqueeze(1)  # (B, 1, E)
         if self.input_feeding:
             inputs = torch.cat([inputs, state.feed.unsqueeze(1)], dim=-1)  # (B, 1, E+H)
-        attentional, weights, state = self._run(inputs, memory, state)
+        return self._run(inputs, memory, state)
+
+    def step(self, tokens: torch.Tensor, memory: Memory, state: RNNState) -> tuple[torch.Tensor, torch.Tensor, RNNState]:
+        attentional, weights, state = self._attend_step(tokens, memory, state)
         logits = self.output(self.dropout(attentional)).squeeze(1)  # (B, V)
         return logits, weights.squeeze(1), state
 
     def forward(
         self, targets_in: torch.Tensor, memory: Memory, state: RNNState, teacher_forcing: float = 1.0
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.input_feeding and teacher_forcing >= 1.0:
+        if not self.input_feeding and teacher_forcing >= 1.0 and not self.attention.needs_previous:
             inputs = self.dropout(self.embedding(targets_in))  # (B, T, E)
             attentional, weights, _ = self._run(inputs, memory, state)
             return self.output(self.dropout(attentional)), weights
-        all_logits, all_weights = [], []
+        attentionals, all_weights = [], []
         tokens = targets_in[:, 0]
         for t in range(targets_in.size(1)):
             if t > 0 and teacher_forcing < 1.0:
-                tokens = mix_predictions(targets_in[:, t], all_logits[-1].argmax(dim=-1), teacher_forcing)
+                previous = self.output(attentionals[-1].squeeze(1)).argmax(dim=-1)  # (B,)
+                tokens = mix_predictions(targets_in[:, t], previous, teacher_forcing)
             elif t > 0:
                 tokens = targets_in[:, t]
-            logits, weights, state = self.step(tokens, memory, state)
-            all_logits.append(logits)
+            attentional, weights, state = self._attend_step(tokens, memory, state)
+            attentionals.append(attentional)
             all_weights.append(weights)
-        return torch.stack(all_logits, dim=1), torch.stack(all_weights, dim=1)  # (B, T, V), (B, T, S)
+        attentional = torch.cat(attentionals, dim=1)  # (B, T, H)
+        return self.output(self.dropout(attentional)), torch.cat(all_weights, dim=1)  # (B, T, V), (B, T, S)

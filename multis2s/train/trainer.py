@@ -172,7 +172,8 @@ class Trainer:
         decoded = decode(self.model, self.parts.pipeline, self.parts.target, examples,
                          settings=self.config.eval, device=self.device, beam=1)
         results = {"loss": total / max(1, count)}
-        results.update(score(self.parts.registry, list(self.config.eval.metrics), decoded))
+        results.update(score(self.parts.registry, list(self.config.eval.metrics), decoded,
+                             normalise=self.config.eval.normalise))
         return results
 
     def _after_validation(self, results: dict[str, float]) -> bool:
