@@ -23,6 +23,11 @@ from multis2s.model.seq2seq import Seq2Seq
 from multis2s.registry import Component, Registry
 
 
+SUPPLIED_ARGUMENTS = ("vocab_size", "pad_id", "memory_dim", "state_dim", "input_dim", "input_channels",
+                      "image_size", "cache_dir", "skip_bad")
+"""Factory arguments the core or a source pipeline fills in: never config keys."""
+
+
 @dataclass
 class Parts:
     """Everything a run is made of besides its training state."""

@@ -7,10 +7,12 @@ and return 2; a traceback is a bug.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
+from multis2s.assembly import SUPPLIED_ARGUMENTS
 from multis2s.data.example import Example
 from multis2s.errors import DataError, Multis2sError
 from multis2s.evaluation import decode, score, tag_subsets, texts
@@ -18,6 +20,7 @@ from multis2s.metrics import word_error_counts, worst_alignments
 from multis2s.options import describe_options
 from multis2s.plots import plot_attention
 from multis2s.plugins import load_registry
+from multis2s.registry import SINGULAR
 from multis2s.runs import dataset_of, load_run, train_config
 
 INTERRUPTED = 130
@@ -39,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--resume", action="store_true", help="continue the run in the run folder")
         if name == "run":
             command.add_argument("--beam", type=int, help="beam size for the test evaluation")
+            command.add_argument("--show", type=int, default=3, metavar="N",
+                                 help="print the first N test outputs beside their references (default 3)")
 
     evaluate = commands.add_parser("evaluate", help="score a trained run on a split or a data file")
     evaluate.add_argument("run_dir", type=Path)
@@ -54,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("run_dir", type=Path)
     predict.add_argument("inputs", nargs="+", metavar="INPUT", help="a sentence or a file path; - reads lines from stdin")
     predict.add_argument("--beam", type=int)
+    predict.add_argument("--n-best", type=int, default=1, metavar="K",
+                         help="print the K best outputs per input as 'input-number<TAB>score<TAB>text' lines")
 
     attention = commands.add_parser("attention", help="draw the attention map of one input as a PNG")
     attention.add_argument("run_dir", type=Path)
@@ -64,9 +71,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _plugins(args) -> int:
     registry = load_registry()
-    rows = [{"kind": c.kind[:-1], "name": c.name, "plugin": c.plugin, "modality": c.modality, "help": c.help,
-             "options": [list(o) for o in describe_options(c.factory, ("vocab_size", "pad_id", "memory_dim",
-                                                                        "state_dim", "input_dim", "cache_dir"))]}
+    rows = [{"kind": SINGULAR[c.kind], "name": c.name, "plugin": c.plugin, "modality": c.modality, "help": c.help,
+             "options": [list(o) for o in describe_options(c.factory, SUPPLIED_ARGUMENTS)]}
             for c in registry.components()]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -92,8 +98,9 @@ def _train(args) -> int:
 
 
 def _evaluation(run_dir: Path, *, split: str, data: Path | None, beam: int | None, progress: bool,
-                errors: int = 0) -> dict:
-    """``{"split", "num_examples", "metrics"}`` (+ ``word_errors`` with WER, + ``worst`` with --errors)."""
+                errors: int = 0, samples: int = 0) -> dict:
+    """``{"split", "num_examples", "metrics"}`` (+ ``subsets`` by boolean tag, ``word_errors`` with WER,
+    ``worst`` with ``errors``, ``samples``: the first few outputs beside their references)."""
     run = load_run(run_dir)
     dataset = dataset_of(run)
     examples = dataset.read(data) if data is not None else dataset.split(split)
@@ -115,6 +122,9 @@ def _evaluation(run_dir: Path, *, split: str, data: Path | None, beam: int | Non
         results["word_errors"] = word_error_counts(hypotheses, references)
     if errors:
         results["worst"] = worst_alignments(hypotheses, references, errors)
+    if samples:
+        results["samples"] = [{"source": d.example.source, "reference": d.example.target, "output": d.text}
+                              for d in decoded[:samples]]
     return results
 
 
@@ -129,6 +139,8 @@ def _print_results(results: dict) -> None:
         print("  " + ", ".join(f"{k} {v}" for k, v in results["word_errors"].items()))
     for view in results.get("worst", []):
         print("\n" + view)
+    for sample in results.get("samples", []):
+        print(f"\n  source:    {sample['source']}\n  reference: {sample['reference']}\n  output:    {sample['output']}")
 
 
 def _evaluate(args) -> int:
@@ -144,7 +156,7 @@ def _run(args) -> int:
     if _train(args) != 0:
         return INTERRUPTED
     run_dir = _run_dir(args)
-    results = _evaluation(run_dir, split="test", data=None, beam=args.beam, progress=True)
+    results = _evaluation(run_dir, split="test", data=None, beam=args.beam, progress=True, samples=args.show)
     (run_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     _print_results(results)
     return 0
@@ -161,9 +173,16 @@ def _predict(args) -> int:
     run = load_run(args.run_dir)
     parts = run.parts
     examples = [Example(text, "", f"input {i + 1}") for i, text in enumerate(_inputs(args.inputs))]
-    for item in decode(parts.model, parts.pipeline, parts.target, examples, settings=parts.config.eval,
-                       device=run.device, beam=args.beam):
-        print(item.text)
+    beam = max(args.beam or parts.config.eval.beam, args.n_best)
+    settings = dataclasses.replace(parts.config.eval, n_best=args.n_best)
+    decoded = decode(parts.model, parts.pipeline, parts.target, examples, settings=settings, device=run.device,
+                     beam=beam)
+    for number, item in enumerate(decoded, start=1):
+        if args.n_best == 1:
+            print(item.text)
+            continue
+        for hypothesis in item.hypotheses:
+            print(f"{number}\t{hypothesis.score:.4f}\t{parts.target.decode(hypothesis.tokens)}")
     return 0
 
 

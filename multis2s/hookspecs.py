@@ -34,8 +34,8 @@ def register_encoders(register):
     ``forward(inputs, lengths)`` returns :class:`multis2s.model.encoder.EncoderOutput` and which
     has the attributes ``output_dim`` (D of the memory) and ``state_dim`` (size of
     ``final_state``, 0 when it has none). The core supplies the arguments that the source
-    pipeline of the encoder's modality offers (text: ``vocab_size``, ``pad_id``; audio, image,
-    video: ``input_dim``), when the factory declares them.
+    pipeline of the encoder's modality offers (text: ``vocab_size``, ``pad_id``; audio:
+    ``input_dim``; image: ``input_channels``, ``image_size``), when the factory declares them.
     """
 
 
@@ -67,7 +67,8 @@ def register_datasets(register):
     Called once per registry build. The factory builds a
     :class:`multis2s.data.dataset.Dataset`, whose ``split(name)`` returns a list of
     :class:`multis2s.data.example.Example`. Its options are the keys of ``data.dataset``
-    besides ``type``. The core supplies ``cache_dir`` (a ``pathlib.Path``) when declared.
+    besides ``type``. The core supplies ``cache_dir`` (a ``pathlib.Path``) and ``skip_bad``
+    (``data.skip_bad``: skip and count bad items instead of stopping) when declared.
     """
 
 
@@ -85,6 +86,7 @@ def register_metrics(register):
     """Register evaluation metrics.
 
     Called once per registry build. The factory, called with no arguments, builds a
-    :class:`multis2s.metrics.Metric`: ``score(hypotheses, references) -> float`` (a percentage)
-    and ``higher_is_better``.
+    :class:`multis2s.metrics.Metric`: ``score(hypotheses, references) -> float`` and
+    ``higher_is_better``. Built-in metrics are percentages; a metric with its own scale (e.g.
+    CIDEr-D, 0–10) says so in its help line.
     """

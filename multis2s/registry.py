@@ -9,6 +9,8 @@ from typing import Callable
 from multis2s.errors import PluginError
 
 KINDS = ("encoders", "decoders", "modalities", "datasets", "tokenizers", "metrics")
+SINGULAR = {"encoders": "encoder", "decoders": "decoder", "modalities": "modality", "datasets": "dataset",
+            "tokenizers": "tokenizer", "metrics": "metric"}
 MODALITIES = ("text", "audio", "image", "video", "any")
 
 
@@ -41,7 +43,7 @@ class Registry:
     def _add(self, component: Component) -> None:
         if component.modality not in MODALITIES:
             raise PluginError(
-                f'Error loading plugin "{component.plugin}": {component.kind[:-1]} '
+                f'Error loading plugin "{component.plugin}": {SINGULAR[component.kind]} '
                 f'"{component.name}" has modality "{component.modality}", '
                 f"expected one of {', '.join(MODALITIES)}"
             )
@@ -49,7 +51,7 @@ class Registry:
         existing = table.get(component.name)
         if existing is not None:
             raise PluginError(
-                f'{component.kind[:-1]} "{component.name}" is registered twice: by plugin '
+                f'{SINGULAR[component.kind]} "{component.name}" is registered twice: by plugin '
                 f'"{existing.plugin}" and by plugin "{component.plugin}"'
             )
         table[component.name] = component
@@ -62,7 +64,7 @@ class Registry:
         close = difflib.get_close_matches(name, table, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
         known = ", ".join(f"{c.name} ({c.plugin})" for c in sorted(table.values(), key=lambda c: c.name))
-        raise PluginError(f'unknown {kind[:-1]} "{name}": {hint}known {kind}: {known or "none"}')
+        raise PluginError(f'unknown {SINGULAR[kind]} "{name}": {hint}known {kind}: {known or "none"}')
 
     def components(self) -> list[Component]:
         """Every component, sorted by kind then name."""

@@ -90,7 +90,9 @@ def beam_search(
 
     Each step scores the K·V continuations of every item, keeps the 2K best: those ending in EOS
     among the first K become finished hypotheses, the first K others live on. An item stops when
-    it has K finished hypotheses; its ``n_best`` best by normalised score are returned.
+    its K best finished hypotheses all score at least the best that a live beam could still reach
+    (log-probabilities only fall as a hypothesis grows; the length penalty is at most that of the
+    item's maximum length); its ``n_best`` best by normalised score are returned.
     """
     if n_best > beam:
         raise ValueError(f"n_best ({n_best}) cannot exceed the beam size ({beam})")
@@ -127,10 +129,6 @@ def beam_search(
             out = history[row].tolist()
             normalised = float(top_scores[b, rank]) / length_penalty(len(out) + 1, length_penalty_alpha)
             finished[b].append((normalised, out, new_attention[row, :, : source_lengths[b]].cpu()))
-        for b in range(batch):
-            done[b] = done[b] or len(finished[b]) >= beam
-        if all(done):
-            break
         rank_key = is_eos.float() * (2 * beam) + torch.arange(2 * beam, device=device)  # EOS last
         keep = rank_key.argsort(dim=1)[:, :beam]  # (B, K) first K non-EOS candidates
         chosen_rows = rows.gather(1, keep).view(-1)  # (B·K,)
@@ -139,6 +137,15 @@ def beam_search(
         history = torch.cat([history[chosen_rows], tokens.unsqueeze(1)], dim=1)
         attention = new_attention[chosen_rows]
         state = map_tensors(state, lambda t: t.index_select(0, chosen_rows))
+        best_live = scores.max(dim=1).values.tolist()  # (B,)
+        for b in range(batch):
+            if done[b] or len(finished[b]) < beam:
+                continue
+            finished[b] = sorted(finished[b], key=lambda item: -item[0])[:beam]
+            reachable = best_live[b] / length_penalty(int(limits[b * beam]), length_penalty_alpha)
+            done[b] = finished[b][-1][0] >= reachable
+        if all(done):
+            break
     results = []
     for b in range(batch):
         ranked = sorted(finished[b], key=lambda item: -item[0])[:n_best]

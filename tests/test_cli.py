@@ -29,6 +29,7 @@ def test_run_writes_results_json(trained_run):
     results = json.loads((trained_run / "results.json").read_text())
     assert results["split"] == "test" and results["num_examples"] == 12
     assert set(results["metrics"]) == {"exact_match", "token_accuracy"}
+    assert len(results["samples"]) == 3 and set(results["samples"][0]) == {"source", "reference", "output"}
 
 
 def test_evaluate_json_object(trained_run, capsys):
@@ -155,3 +156,11 @@ def test_evaluate_reports_tag_subsets_and_worst_errors(trained_run, tmp_path, ca
     assert results["subsets"]["held_out"]["num_examples"] == 1
     assert len(results["worst"]) == 1 and results["worst"][0].startswith("item 2:")
     assert "REF:" in results["worst"][0] and "s5 s5 s5 s5" in results["worst"][0]
+
+
+def test_predict_n_best_lines(trained_run, capsys):
+    assert main(["predict", str(trained_run), "s1 s2", "s3", "--n-best", "3"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [r[0] for r in rows] == ["1", "1", "1", "2", "2", "2"]
+    scores = [float(r[1]) for r in rows[:3]]
+    assert scores == sorted(scores, reverse=True)

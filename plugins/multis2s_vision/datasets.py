@@ -1,0 +1,208 @@
+"""Captioned images: COCO caption JSON files, caption folders, and the embedded shapes scenes.
+
+Training splits give one example per (image, caption); evaluation splits give one example per
+image, whose target is its first caption and whose references are all its captions (metrics
+score against every reference). An example's source is the image's path.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from PIL import Image
+
+from multis2s.data.cache import ensure_corpus
+from multis2s.data.example import Example
+from multis2s.errors import DataError
+from multis2s_vision.scenes import write_scenes
+
+SplitKind = Literal["train", "eval"]
+SPLIT_KINDS = ("train", "eval")
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
+CAPTIONS_FILE = "captions.tsv"
+
+
+@dataclass(frozen=True)
+class CaptionedImage:
+    """An image file, its captions (possibly none, which is an error), tags and where it was listed."""
+
+    path: Path
+    captions: tuple[str, ...]
+    origin: str
+    tags: dict[str, Any] = field(default_factory=dict)
+
+
+def image_problem(path: Path) -> str | None:
+    """Why the file at ``path`` is not a readable image (Pillow's ``verify``), or None."""
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except FileNotFoundError:
+        return f"{path}: image file not found"
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        return f"{path}: not a readable image ({exc})"
+    return None
+
+
+def to_examples(items: list[CaptionedImage], *, split_kind: SplitKind, skip_bad: bool, source: Path) -> list[Example]:
+    """Examples of the good ``items``; a bad one (no captions, unreadable image) raises DataError,
+    or with ``skip_bad`` is skipped and counted in one summary line on stderr."""
+    if split_kind not in SPLIT_KINDS:
+        raise ValueError(f"split_kind {split_kind!r} is not one of {', '.join(SPLIT_KINDS)}")
+    examples: list[Example] = []
+    problems: list[str] = []
+    for item in items:
+        problem = f"{item.origin}: has no captions" if not item.captions else image_problem(item.path)
+        if problem is not None:
+            if not skip_bad:
+                raise DataError(problem)
+            problems.append(problem)
+        elif split_kind == "train":
+            examples.extend(Example(str(item.path), caption, item.origin, dict(item.tags)) for caption in item.captions)
+        else:
+            examples.append(Example(str(item.path), item.captions[0], item.origin, dict(item.tags), item.captions))
+    if problems:
+        print(f"skipped {len(problems)} bad items of {len(items)} in {source} (first: {problems[0]})", file=sys.stderr)
+    return examples
+
+
+def _clean(caption: str) -> str:
+    return " ".join(caption.split())
+
+
+def _coco_items(document: Any, json_path: Path, image_folder: Path) -> list[CaptionedImage]:
+    """The images of a parsed COCO caption document, with their captions, in the file's order."""
+    if not isinstance(document, dict) or not isinstance(document.get("images"), list) \
+            or not isinstance(document.get("annotations"), list):
+        raise DataError(f"{json_path}: expected a JSON object with lists 'images' and 'annotations'")
+    entries: dict[int | str, dict] = {}
+    for index, image in enumerate(document["images"]):
+        if not isinstance(image, dict) or not isinstance(image.get("id"), (int, str)) \
+                or not isinstance(image.get("file_name"), str):
+            raise DataError(f"{json_path}: images[{index}] needs an 'id' and a 'file_name'")
+        if image["id"] in entries:
+            raise DataError(f"{json_path}: images[{index}] repeats image id {image['id']!r}")
+        entries[image["id"]] = image
+    captions: dict[int | str, list[str]] = {key: [] for key in entries}
+    for index, annotation in enumerate(document["annotations"]):
+        if not isinstance(annotation, dict) or not isinstance(annotation.get("caption"), str):
+            raise DataError(f"{json_path}: annotations[{index}] needs an 'image_id' and a 'caption' string")
+        key = annotation.get("image_id")
+        if not isinstance(key, (int, str)) or key not in captions:
+            raise DataError(f"{json_path}: annotations[{index}] refers to image id {key!r}, which is not in 'images'")
+        if _clean(annotation["caption"]):
+            captions[key].append(_clean(annotation["caption"]))
+    return [CaptionedImage(image_folder / image["file_name"], tuple(captions[key]),
+                           f"{json_path}: image {key!r} ({image['file_name']})",
+                           {name: value for name, value in image.items() if isinstance(value, bool)})
+            for key, image in entries.items()]
+
+
+def read_coco(json_path: Path | str, image_folder: Path | str | None = None, *, split_kind: SplitKind,
+              skip_bad: bool = False) -> list[Example]:
+    """A COCO caption file (``images[{id, file_name}]``, ``annotations[{image_id, caption}]``).
+
+    ``file_name`` is relative to ``image_folder`` (default: the JSON file's folder). Boolean
+    fields of an image entry (e.g. ``unseen_combination``) become the tags of its examples.
+    """
+    json_path = Path(json_path)
+    try:
+        document = json.loads(json_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{json_path}: caption file not found") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{json_path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{json_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    folder = Path(image_folder) if image_folder is not None else json_path.parent
+    return to_examples(_coco_items(document, json_path, folder), split_kind=split_kind, skip_bad=skip_bad,
+                       source=json_path)
+
+
+def read_caption_folder(folder: Path | str, *, split_kind: SplitKind, skip_bad: bool = False) -> list[Example]:
+    """A folder of images plus ``captions.tsv``: lines ``file_name<TAB>caption``, file names relative
+    to the folder, several lines per image allowed. An image file under the folder with no line is
+    a bad item (it has no captions)."""
+    folder = Path(folder)
+    table = folder / CAPTIONS_FILE
+    if not table.is_file():
+        raise DataError(f"{folder}: no {CAPTIONS_FILE} (lines file_name<TAB>caption) in this folder")
+    try:
+        lines = table.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise DataError(f"{table}: not UTF-8 text") from None
+    captions: dict[str, list[str]] = {}
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        name, tab, caption = line.partition("\t")
+        if not tab or not name.strip() or not _clean(caption):
+            raise DataError(f"{table}:{number}: expected file_name<TAB>caption")
+        name = name.strip()
+        captions.setdefault(name, []).append(_clean(caption))
+        first_line.setdefault(name, number)
+    items = [CaptionedImage(folder / name, tuple(texts), f"{table}:{first_line[name]}")
+             for name, texts in captions.items()]
+    listed = {(folder / name).resolve() for name in captions}
+    items += [CaptionedImage(path, (), f"{table}: image {path.relative_to(folder)}")
+              for path in sorted(folder.rglob("*"))
+              if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file() and path.resolve() not in listed]
+    return to_examples(items, split_kind=split_kind, skip_bad=skip_bad, source=table)
+
+
+class CaptionDataset:
+    """Splits, each a COCO caption JSON file or a caption folder (told apart by ``is_dir``).
+
+    The ``train`` split gives one example per caption; every other split one per image.
+    """
+
+    def __init__(self, paths: dict[str, Path | None], *, image_folder: Path | None, skip_bad: bool) -> None:
+        self.paths, self.image_folder, self.skip_bad = paths, image_folder, skip_bad
+
+    def _read(self, path: Path, split_kind: SplitKind) -> list[Example]:
+        if path.is_dir():
+            return read_caption_folder(path, split_kind=split_kind, skip_bad=self.skip_bad)
+        return read_coco(path, self.image_folder, split_kind=split_kind, skip_bad=self.skip_bad)
+
+    def split(self, name: str) -> list[Example]:
+        path = self.paths.get(name)
+        if path is None:
+            raise DataError(f"no {name!r} split: set data.dataset.{name} to a COCO caption JSON file or caption folder")
+        return self._read(path, "train" if name == "train" else "eval")
+
+    def read(self, path: Path) -> list[Example]:
+        """A user's COCO JSON file or caption folder, read as an evaluation split."""
+        return self._read(Path(path), "eval")
+
+
+def coco_dataset(*, train: str, dev: str | None = None, test: str | None = None, image_folder: str | None = None,
+                 skip_bad: bool = False) -> CaptionDataset:
+    """Your captioned images: each split a COCO caption JSON file or a folder with captions.tsv.
+
+    ``image_folder`` is where JSON ``file_name``s are found (default: each JSON file's folder).
+    ``skip_bad`` is supplied by the core from ``data.skip_bad``.
+    """
+    paths = {name: Path(value) if value is not None else None
+             for name, value in {"train": train, "dev": dev, "test": test}.items()}
+    return CaptionDataset(paths, image_folder=Path(image_folder) if image_folder is not None else None,
+                          skip_bad=skip_bad)
+
+
+def shapes_dataset(*, train_size: int = 8000, dev_size: int = 500, test_size: int = 1000, image_size: int = 64,
+                   seed: int = 1, skip_bad: bool = False) -> CaptionDataset:
+    """Generated scenes of coloured shapes with relation captions (see :mod:`multis2s_vision.scenes`).
+
+    Written once into the data cache; half of the test images hold a (colour, shape) pair never
+    seen in training, tagged ``unseen_combination`` so evaluation reports that subset.
+    """
+    options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, image_size=image_size, seed=seed)
+    folder = ensure_corpus("shapes", options, lambda temporary: write_scenes(
+        temporary / "scenes", num_train=train_size, num_dev=dev_size, num_test=test_size, image_size=image_size,
+        seed=seed)) / "scenes"
+    paths = {split: folder / f"{split}.json" for split in ("train", "dev", "test")}
+    return CaptionDataset(paths, image_folder=None, skip_bad=skip_bad)
