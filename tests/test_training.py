@@ -45,7 +45,7 @@ def test_training_learns_and_writes_the_run_folder(tiny_config, tmp_path):
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     train_losses = [r["loss"] for r in records if r["split"] == "train"]
     assert train_losses[-1] < train_losses[0] * 0.8
-    assert {"tokens_per_s", "lr", "step"} <= records[0].keys()
+    assert {"tokens_per_s", "examples_per_s", "lr", "step"} <= records[0].keys()
     assert (run / "checkpoints" / "best.pt").exists() and (run / "config.yaml").exists()
     assert load_checkpoint(run / "checkpoints" / "last.pt")["progress"]["step"] == 60
 

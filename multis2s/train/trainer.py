@@ -45,6 +45,22 @@ class Progress:
     early_stopped: bool = False
 
 
+class LogWindow:
+    """Loss, target tokens and examples since the last ``metrics.jsonl`` line, and their time."""
+
+    def __init__(self) -> None:
+        self.loss, self.tokens, self.examples, self.start = 0.0, 0, 0, time.perf_counter()
+
+    def add(self, loss_sum: float, tokens: int, examples: int) -> None:
+        self.loss, self.tokens, self.examples = self.loss + loss_sum, self.tokens + tokens, self.examples + examples
+
+    def summary(self) -> dict[str, float]:
+        """Mean loss per token, tokens/s and examples/s over the window."""
+        elapsed = max(time.perf_counter() - self.start, 1e-9)
+        return {"loss": self.loss / max(1, self.tokens), "tokens_per_s": self.tokens / elapsed,
+                "examples_per_s": self.examples / elapsed}
+
+
 def _optimizer(parts: Parts) -> torch.optim.Optimizer:
     train = parts.config.train
     params = [p for p in parts.model.parameters() if p.requires_grad]
@@ -203,7 +219,7 @@ class Trainer:
         total = train.max_steps or train.max_epochs * steps_per_epoch
         bar = tqdm(total=total, initial=min(total, self.progress.step), disable=not train.progress,
                    unit="step", dynamic_ncols=True, desc="training")
-        window_loss, window_tokens, window_start = 0.0, 0, time.perf_counter()
+        window = LogWindow()
         with StopRequest() as stop:
             while not self._done() and not stop.requested:
                 batches = self._epoch_batches()[self.progress.batch_in_epoch:]
@@ -215,20 +231,19 @@ class Trainer:
                         raise FloatingPointError(f"loss is {loss_sum} at step {self.progress.step}")
                     self.progress.step += 1
                     self.progress.batch_in_epoch += 1
-                    window_loss, window_tokens = window_loss + loss_sum, window_tokens + tokens
+                    window.add(loss_sum, tokens, len(batch.indices))
                     bar.update(1)
                     if self.progress.step % train.log_every == 0:
-                        elapsed = time.perf_counter() - window_start
                         record = {"step": self.progress.step, "epoch": self.progress.epoch, "split": "train",
-                                  "loss": window_loss / max(1, window_tokens),
-                                  "lr": self.scheduler.get_last_lr()[0],
-                                  "tokens_per_s": window_tokens / max(elapsed, 1e-9)}
+                                  "lr": self.scheduler.get_last_lr()[0], **window.summary()}
                         self._log(record)
                         bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
-                        window_loss, window_tokens, window_start = 0.0, 0, time.perf_counter()
+                        window = LogWindow()
                     if self.progress.step % train.validate_every == 0:
+                        paused = time.perf_counter()
                         self.progress.early_stopped = self._after_validation(self.validate())
                         save_checkpoint(self.run_dir / "checkpoints" / "last.pt", self._payload(full=True))
+                        window.start += time.perf_counter() - paused  # throughput counts training only
                     if self._done() or stop.requested:
                         break
                 else:

@@ -1,0 +1,132 @@
+"""The audio source pipeline: an audio file path → normalised features (S, F), augmented in training.
+
+Shapes: B batch, S frames (10 ms each), F features per frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+
+from multis2s.data.example import Example
+from multis2s.errors import DataError
+from multis2s_audio.audio_io import AudioReader, Resamplers, audio_duration
+from multis2s_audio.features import FRAMES_PER_SECOND, FeatureExtractor, Normaliser, SpecAugment, WaveAugment
+
+
+class AudioPipeline:
+    """Options (``data.source``).
+
+    sample_rate: audio is resampled to this rate. features: ``fbank`` (log-mel, F = num_mel_bins)
+    or ``mfcc`` (F = num_ceps). normalise: mean/variance per ``utterance``, with ``global``
+    training statistics (computed in :meth:`fit`, saved in the checkpoint), or ``none``.
+    spec_augment: in training, ``freq_masks`` masks narrower than ``freq_mask_width`` bins and
+    ``time_masks`` masks shorter than ``time_mask_ratio`` of the utterance. speed_perturb: factors
+    drawn per training clip (e.g. [0.9, 1.0, 1.1]; [] = off). noise_snr_db: [low, high] white
+    noise SNR range in training, or null. cache_features: keep the features of un-augmented audio
+    in memory after the first load (about 32 KB per second of audio at F = 80; one cache per
+    data-loader worker). max_seconds: longer clips are a data error (null = no limit).
+    """
+
+    modality = "audio"
+
+    def __init__(
+        self,
+        *,
+        sample_rate: int = 16000,
+        features: Literal["fbank", "mfcc"] = "fbank",
+        num_mel_bins: int = 80,
+        num_ceps: int = 13,
+        normalise: Literal["utterance", "global", "none"] = "utterance",
+        spec_augment: bool = False,
+        freq_masks: int = 2,
+        freq_mask_width: int = 27,
+        time_masks: int = 2,
+        time_mask_ratio: float = 0.05,
+        speed_perturb: tuple[float, ...] = (),
+        noise_snr_db: tuple[float, float] | None = None,
+        cache_features: bool = True,
+        max_seconds: float | None = None,
+    ) -> None:
+        if max_seconds is not None and max_seconds <= 0:
+            raise ValueError(f"max_seconds must be positive or null, got {max_seconds}")
+        resamplers = Resamplers()
+        self.reader = AudioReader(sample_rate=sample_rate, resamplers=resamplers)
+        self.extractor = FeatureExtractor(kind=features, sample_rate=sample_rate, num_mel_bins=num_mel_bins,
+                                          num_ceps=num_ceps)
+        if spec_augment and freq_mask_width > self.extractor.dim:
+            raise ValueError(f"freq_mask_width ({freq_mask_width}) exceeds the {self.extractor.dim} features")
+        self.normaliser = Normaliser(mode=normalise)
+        masks = SpecAugment(freq_masks=freq_masks, freq_mask_width=freq_mask_width, time_masks=time_masks,
+                            time_mask_ratio=time_mask_ratio)
+        self.spec_augment = masks if spec_augment else None
+        self.wave_augment = WaveAugment(sample_rate=sample_rate, speed_factors=tuple(speed_perturb),
+                                        noise_snr_db=None if noise_snr_db is None else tuple(noise_snr_db),
+                                        resamplers=resamplers)
+        self.sample_rate, self.max_seconds = sample_rate, max_seconds
+        self.cache: dict[str, torch.Tensor] | None = {} if cache_features else None
+
+    def fit(self, examples: list[Example]) -> None:
+        """Global statistics over the training features, when ``normalise`` is ``global``."""
+        if self.normaliser.mode != "global":
+            return
+        if not examples:
+            raise DataError("normalise: global: no training examples to compute feature statistics from")
+        self.normaliser.fit(self._features(e) for e in examples)
+
+    def state(self) -> dict[str, Any]:
+        return {"normaliser": self.normaliser.state()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.normaliser.load_state(state.get("normaliser", {}))
+
+    def encoder_inputs(self) -> dict[str, Any]:
+        return {"input_dim": self.extractor.dim}
+
+    def length(self, example: Example) -> int:
+        """Frames ≈ seconds·100, from the ``duration`` tag or else the file header."""
+        seconds = example.tags.get("duration")
+        if seconds is None:
+            seconds = audio_duration(example.source, origin=example.origin)
+        return max(1, round(float(seconds) * FRAMES_PER_SECOND))
+
+    def _waveform(self, example: Example) -> torch.Tensor:
+        """(N,) at ``sample_rate``; a clip longer than ``max_seconds`` is a DataError."""
+        waveform = self.reader(example.source, origin=example.origin)
+        seconds = len(waveform) / self.sample_rate
+        if self.max_seconds is not None and seconds > self.max_seconds:
+            where = f"{example.origin}: {example.source}" if example.origin else example.source
+            raise DataError(f"{where}: clip of {seconds:.2f} s is longer than max_seconds={self.max_seconds}")
+        return waveform
+
+    def _features(self, example: Example) -> torch.Tensor:
+        """Un-normalised features (S, F) of the un-augmented clip, from the cache when it has them."""
+        if self.cache is not None and example.source in self.cache:
+            return self.cache[example.source]
+        features = self.extractor(self._waveform(example))
+        if self.cache is not None:
+            self.cache[example.source] = features
+        return features
+
+    def load(self, example: Example, *, train: bool) -> torch.Tensor:
+        """(S, F) normalised features; waveform and SpecAugment augmentation only when ``train``."""
+        if train and self.wave_augment.active:
+            features = self.extractor(self.wave_augment(self._waveform(example)))
+        else:
+            features = self._features(example)
+        features = self.normaliser(features)  # a new tensor: the cached one is never changed
+        if train and self.spec_augment is not None:
+            features = self.spec_augment(features)
+        return features
+
+    def collate(self, items: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Features (S_i, F) → zero-padded (B, S, F) and lengths (B,)."""
+        lengths = torch.tensor([len(t) for t in items], dtype=torch.long)
+        batch = torch.zeros(len(items), int(lengths.max()), items[0].size(1))
+        for row, item in enumerate(items):
+            batch[row, : len(item)] = item
+        return batch, lengths  # (B, S, F), (B,)
+
+    def labels(self, example: Example) -> None:
+        return None

@@ -1,0 +1,66 @@
+"""Frame-rate reduction for audio encoders: strided 2-D convolutions, and frame-pair stacking.
+
+Shapes: B batch, S frames in, S' frames out, F features per frame, C channels, D size.
+Both keep padding out of real positions: padded frames are zeroed before every convolution, and
+lengths are updated with the exact output-size formula.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from multis2s.model.masks import lengths_to_mask
+
+KERNEL, STRIDE, PADDING = 3, 2, 1
+
+
+def conv_output_size(size: torch.Tensor | int) -> torch.Tensor | int:
+    """Frames (or bins) after one convolution: ``(size + 2·padding - kernel) // stride + 1``."""
+    return (size + 2 * PADDING - KERNEL) // STRIDE + 1
+
+
+def zero_padding(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """x (B, S, …) with every step at or beyond ``lengths`` (B,) set to zero."""
+    mask = lengths_to_mask(lengths, x.size(1))  # (B, S)
+    return x.masked_fill(~mask.view(*mask.shape, *([1] * (x.dim() - 2))), 0.0)
+
+
+class ConvSubsampling(nn.Module):
+    """Two Conv2d(3×3, stride 2) + ReLU over (time, feature): S' = ⌈⌈S/2⌉/2⌉ (≈ S/4).
+
+    ``output_dim`` = C·F'' with F'' the feature bins left after the two convolutions.
+    """
+
+    def __init__(self, *, input_dim: int, channels: int) -> None:
+        super().__init__()
+        if input_dim < 1 or channels < 1:
+            raise ValueError(f"input_dim and channels must be positive, got {input_dim} and {channels}")
+        self.convs = nn.ModuleList([
+            nn.Conv2d(1, channels, KERNEL, stride=STRIDE, padding=PADDING),
+            nn.Conv2d(channels, channels, KERNEL, stride=STRIDE, padding=PADDING),
+        ])
+        self.output_dim = channels * conv_output_size(conv_output_size(input_dim))
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (B, S, F), lengths (B,) → (B, S', C·F'') zero beyond the new lengths, lengths (B,)."""
+        hidden = x.unsqueeze(1)  # (B, 1, S, F)
+        for conv in self.convs:
+            hidden = zero_padding(hidden.transpose(1, 2), lengths).transpose(1, 2)  # (B, C, S, F)
+            hidden = torch.relu(conv(hidden))  # (B, C, S', F')
+            lengths = conv_output_size(lengths)
+        batch, channels, steps, bins = hidden.shape
+        hidden = hidden.permute(0, 2, 1, 3).reshape(batch, steps, channels * bins)  # (B, S', C·F'')
+        return zero_padding(hidden, lengths), lengths
+
+
+def stack_frame_pairs(x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """x (B, S, D) → (B, ⌈S/2⌉, 2D) with frames 2s and 2s+1 side by side, lengths ⌈lengths/2⌉.
+
+    Steps beyond ``lengths`` are zeroed first, so an odd final frame is paired with zeros.
+    """
+    x = zero_padding(x, lengths)
+    if x.size(1) % 2:
+        x = torch.cat([x, x.new_zeros(x.size(0), 1, x.size(2))], dim=1)  # (B, S+1, D)
+    batch, steps, size = x.shape
+    return x.reshape(batch, steps // 2, 2 * size), (lengths + 1) // 2  # (B, S/2, 2D), (B,)
