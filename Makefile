@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_SIZE := data.dataset.train_size=2000 data.dataset.dev_size=100 data.dataset.test_size=300 \
+	train.max_steps=800 train.validate_every=400 train.validation_examples=100
 
 .PHONY: demo test test-all install clean
 
@@ -14,9 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: create .venv, install, run the main job on its embedded data and print its metrics
+## demo: create .venv, install, run the main job (speech-to-text) at a small size and print its metrics
 demo: $(STAMP)
-	$(BIN)/multis2s run configs/demo.yaml -o runs/demo
+	rm -rf runs/demo
+	$(BIN)/multis2s run configs/asr.yaml -o runs/demo $(DEMO_SIZE)
+	@echo
+	@echo "Demo size. The full-size run: $(BIN)/multis2s run configs/asr.yaml"
 
 ## test: the fast test suite (slow tests excluded)
 test: $(STAMP)

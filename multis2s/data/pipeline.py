@@ -16,6 +16,11 @@ class SourcePipeline(Protocol):
     (a vocabulary, global feature statistics, …), whose result :meth:`state` saves in the
     checkpoint and :meth:`load_state` restores; then :meth:`load` per item and :meth:`collate`
     per batch.
+
+    Optional: ``plot_attention(example, weights (T, S), target_labels, out, title)``. A pipeline
+    that has it draws ``multis2s attention`` itself (images: one panel per word over the image);
+    otherwise the CLI draws a heat map over :meth:`labels`, or over the loaded features when
+    :meth:`labels` returns None (audio: the spectrogram).
     """
 
     modality: str

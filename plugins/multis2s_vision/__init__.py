@@ -5,22 +5,6 @@ from __future__ import annotations
 from multis2s.plugins import hookimpl
 
 
-class CiderD:
-    """Corpus CIDEr-D (Vedantam et al., 2015) over lowercased, white-space separated tokens.
-
-    On CIDEr-D's own scale (0 to 10, where 10 is a hypothesis equal to all of its references),
-    not a percentage like the other metrics. A one-item corpus always scores 0 (no IDF).
-    """
-
-    higher_is_better = True
-
-    def score(self, hypotheses: list[str], references: list[list[str]]) -> float:
-        from multis2s_vision.cider import cider_d
-
-        normal = lambda text: " ".join(text.lower().split())  # noqa: E731
-        return cider_d([normal(h) for h in hypotheses], [[normal(r) for r in refs] for refs in references])
-
-
 @hookimpl
 def register_encoders(register):
     from multis2s_vision.encoders import SmallCNN, mobilenet_v3_small, resnet18, resnet34
@@ -50,4 +34,6 @@ def register_datasets(register):
 
 @hookimpl
 def register_metrics(register):
+    from multis2s_vision.cider import CiderD
+
     register("cider_d", CiderD, modality="any", help="corpus CIDEr-D, 0-10 scale (not a percentage)")

@@ -144,3 +144,17 @@ def _similarity(hypothesis: _WeightedSentence, reference: _WeightedSentence, sig
         )
         total += overlap / (hyp_norm * ref_norm)
     return penalty * total / len(hypothesis.weights)
+
+
+class CiderD:
+    """Corpus CIDEr-D (Vedantam et al., 2015) over lowercased, white-space separated tokens.
+
+    On CIDEr-D's own scale (0 to 10, where 10 is a hypothesis equal to all of its references),
+    not a percentage like the other metrics. A one-item corpus always scores 0 (no IDF).
+    """
+
+    higher_is_better = True
+
+    def score(self, hypotheses: list[str], references: list[list[str]]) -> float:
+        normal = lambda text: " ".join(text.lower().split())  # noqa: E731
+        return cider_d([normal(h) for h in hypotheses], [[normal(r) for r in refs] for refs in references])
