@@ -52,6 +52,7 @@ def _build(component: Component, spec: ComponentSpec, origin: str, supplied: dic
 
 
 def build_dataset(config: Config, registry: Registry, origin: str) -> Dataset:
+    """The dataset of ``data.dataset``, after checking it gives what the encoder reads."""
     spec = config.data.dataset
     component = _component(registry, "datasets", spec, origin)
     encoder = _component(registry, "encoders", config.model.encoder, origin)
@@ -64,9 +65,10 @@ def build_dataset(config: Config, registry: Registry, origin: str) -> Dataset:
 
 
 def build_pipeline(config: Config, registry: Registry, origin: str) -> SourcePipeline:
+    """The source pipeline of the encoder's modality, with the ``data.source`` options."""
     modality = _component(registry, "encoders", config.model.encoder, origin).modality
-    component = _component(registry, "modalities", ComponentSpec(modality, config.data.source, "data.source"), origin)
-    return _build(component, ComponentSpec(modality, config.data.source, "data.source"), origin)
+    spec = ComponentSpec(modality, config.data.source, "data.source")
+    return _build(_component(registry, "modalities", spec, origin), spec, origin)
 
 
 def build_target(config: Config, registry: Registry, origin: str, vocabulary: Vocabulary | None,

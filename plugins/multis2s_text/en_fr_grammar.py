@@ -28,6 +28,10 @@ tired`` -> ``les femmes sont fatiguées``).  An indefinite plural never takes
 an adjective placed before the noun, which avoids the ``des``/``de`` choice
 in ``de petits chiens``.  All words starting with ``h`` have a mute ``h``,
 so they elide like vowels (``l'homme``).
+
+The words themselves, with their genders and inflections, live in
+:mod:`multis2s_text.en_fr_lexicon`; this module builds the sentences,
+samples the corpus and translates.
 """
 
 import random
@@ -35,114 +39,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_THE = "the"
-_A = "a"
-_BARE = ""
-_POSSESSIVES = {
-    "my": ("mon", "ma", "mes"),
-    "your": ("ton", "ta", "tes"),
-    "his": ("son", "sa", "ses"),
-    "her": ("son", "sa", "ses"),
-    "our": ("notre", "notre", "nos"),
-    "their": ("leur", "leur", "leurs"),
-}
-_ALL_DETERMINERS = (_THE, _A, _BARE, *_POSSESSIVES)
+from multis2s_text.en_fr_lexicon import (
+    A, ALL_DETERMINERS, ANIMAL, ATTRIBUTIVE, BARE, DEFINITE_OR_POSSESSIVE, ETRE, FOOD, LANGUAGES, NOUNS, OBJECT,
+    OBJECT_DETERMINERS, PEOPLE_PREDICATES, PERSON, POSSESSIVES, PROFESSIONS, PRONOUNS, RELATIVE, SPEAK,
+    SUBJECT_DETERMINERS, TEXT, THE, THING_DETERMINERS, THING_PREDICATES, VERBS, Adjective, Language, Noun,
+    Profession, Pronoun, Verb,
+)
+
 _VOWEL_SOUNDS = "aeiouyàâéèêëîïôœù" + "h"
 _ELIDED_BEFORE_VOWEL = frozenset({"je", "ne", "le", "la", "de"})
 _POSSESSIVE_BEFORE_VOWEL = {"ma": "mon", "ta": "ton", "sa": "son"}
-_ETRE = ("suis", "es", "est", "sommes", "êtes", "sont")
-
-_ANIMAL = "animal"
-_OBJECT = "object"
-_FOOD = "food"
-_TEXT = "text"
-_PERSON = "person"
-_RELATIVE = "relative"
-_LANGUAGE = "language"
-
-
-@dataclass(frozen=True)
-class Noun:
-    """A noun with its gender, plural forms and semantic category."""
-
-    english: str
-    french: str
-    feminine: bool
-    category: str
-    english_plural: str = ""
-    french_plural: str = ""
-
-    def english_form(self, plural: bool) -> str:
-        """Return the English singular or plural."""
-        if not plural:
-            return self.english
-        return self.english_plural or self.english + "s"
-
-    def french_form(self, plural: bool) -> str:
-        """Return the French singular or plural."""
-        if not plural:
-            return self.french
-        return self.french_plural or self.french + "s"
-
-
-@dataclass(frozen=True)
-class Adjective:
-    """An adjective with its four French forms (m. sg, f. sg, m. pl, f. pl)."""
-
-    english: str
-    forms: tuple[str, str, str, str]
-    before_noun: bool = False
-    before_vowel: str = ""
-
-    def french(self, feminine: bool, plural: bool) -> str:
-        """Return the form agreeing with a noun of this gender and number."""
-        return self.forms[2 * plural + feminine]
-
-
-@dataclass(frozen=True)
-class Profession:
-    """A profession noun, used after être without an article."""
-
-    english: str
-    masculine: str
-    feminine: str
-
-    def french(self, feminine: bool, plural: bool) -> str:
-        """Return the form agreeing with the subject."""
-        form = self.feminine if feminine else self.masculine
-        return form + "s" if plural else form
-
-
-@dataclass(frozen=True)
-class Language:
-    """A language name, the object of parler."""
-
-    english: str
-    french: str
-
-
-@dataclass(frozen=True)
-class Pronoun:
-    """A subject pronoun; person is 1, 2 or 3."""
-
-    english: str
-    french: str
-    person: int
-    plural: bool
-    feminine: bool = False
-
-
-@dataclass(frozen=True)
-class Verb:
-    """A transitive verb, the object categories and determiners it takes."""
-
-    english: str
-    english_third: str
-    french: tuple[str, str, str, str, str, str]
-    categories: tuple[str, ...]
-    determiners: tuple[str, ...] = _ALL_DETERMINERS
-    animal_subjects: bool = False
-    generic_plural: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,204 +79,6 @@ class Clause:
 Sentence = Clause | NounPhrase
 
 
-def _regular_adjective(english: str, masculine: str, before_noun: bool = False) -> Adjective:
-    """Build an adjective whose feminine adds -e and whose plurals add -s."""
-    feminine = masculine if masculine.endswith("e") else masculine + "e"
-    masculine_plural = masculine if masculine.endswith(("s", "x")) else masculine + "s"
-    return Adjective(english, (masculine, feminine, masculine_plural, feminine + "s"), before_noun)
-
-
-_PRONOUNS = (
-    Pronoun("i", "je", 1, False),
-    Pronoun("you", "tu", 2, False),
-    Pronoun("he", "il", 3, False),
-    Pronoun("she", "elle", 3, False, feminine=True),
-    Pronoun("we", "nous", 1, True),
-    Pronoun("you all", "vous", 2, True),
-    Pronoun("they", "ils", 3, True),
-)
-
-_NOUNS = (
-    Noun("cat", "chat", False, _ANIMAL),
-    Noun("dog", "chien", False, _ANIMAL),
-    Noun("bird", "oiseau", False, _ANIMAL, french_plural="oiseaux"),
-    Noun("horse", "cheval", False, _ANIMAL, french_plural="chevaux"),
-    Noun("cow", "vache", True, _ANIMAL),
-    Noun("mouse", "souris", True, _ANIMAL, english_plural="mice", french_plural="souris"),
-    Noun("rabbit", "lapin", False, _ANIMAL),
-    Noun("duck", "canard", False, _ANIMAL),
-    Noun("goat", "chèvre", True, _ANIMAL),
-    Noun("elephant", "éléphant", False, _ANIMAL),
-    Noun("pig", "cochon", False, _ANIMAL),
-    Noun("hen", "poule", True, _ANIMAL),
-    Noun("car", "voiture", True, _OBJECT),
-    Noun("house", "maison", True, _OBJECT),
-    Noun("table", "table", True, _OBJECT),
-    Noun("chair", "chaise", True, _OBJECT),
-    Noun("bike", "vélo", False, _OBJECT),
-    Noun("pen", "stylo", False, _OBJECT),
-    Noun("hat", "chapeau", False, _OBJECT, french_plural="chapeaux"),
-    Noun("shirt", "chemise", True, _OBJECT),
-    Noun("dress", "robe", True, _OBJECT, english_plural="dresses"),
-    Noun("bag", "sac", False, _OBJECT),
-    Noun("umbrella", "parapluie", False, _OBJECT),
-    Noun("phone", "téléphone", False, _OBJECT),
-    Noun("computer", "ordinateur", False, _OBJECT),
-    Noun("lamp", "lampe", True, _OBJECT),
-    Noun("key", "clé", True, _OBJECT),
-    Noun("box", "boîte", True, _OBJECT, english_plural="boxes"),
-    Noun("ball", "ballon", False, _OBJECT),
-    Noun("tree", "arbre", False, _OBJECT),
-    Noun("flower", "fleur", True, _OBJECT),
-    Noun("apple", "pomme", True, _FOOD),
-    Noun("cake", "gâteau", False, _FOOD, french_plural="gâteaux"),
-    Noun("orange", "orange", True, _FOOD),
-    Noun("egg", "œuf", False, _FOOD),
-    Noun("banana", "banane", True, _FOOD),
-    Noun("tomato", "tomate", True, _FOOD, english_plural="tomatoes"),
-    Noun("carrot", "carotte", True, _FOOD),
-    Noun("pear", "poire", True, _FOOD),
-    Noun("strawberry", "fraise", True, _FOOD, english_plural="strawberries"),
-    Noun("lemon", "citron", False, _FOOD),
-    Noun("peach", "pêche", True, _FOOD, english_plural="peaches"),
-    Noun("cookie", "biscuit", False, _FOOD),
-    Noun("book", "livre", False, _TEXT),
-    Noun("letter", "lettre", True, _TEXT),
-    Noun("newspaper", "journal", False, _TEXT, french_plural="journaux"),
-    Noun("magazine", "magazine", False, _TEXT),
-    Noun("story", "histoire", True, _TEXT, english_plural="stories"),
-    Noun("poem", "poème", False, _TEXT),
-    Noun("man", "homme", False, _PERSON, english_plural="men"),
-    Noun("woman", "femme", True, _PERSON, english_plural="women"),
-    Noun("boy", "garçon", False, _PERSON),
-    Noun("girl", "fille", True, _PERSON),
-    Noun("child", "enfant", False, _PERSON, english_plural="children"),
-    Noun("friend", "ami", False, _RELATIVE),
-    Noun("brother", "frère", False, _RELATIVE),
-    Noun("sister", "sœur", True, _RELATIVE),
-    Noun("son", "fils", False, _RELATIVE, french_plural="fils"),
-    Noun("daughter", "fille", True, _RELATIVE),
-    Noun("uncle", "oncle", False, _RELATIVE),
-    Noun("aunt", "tante", True, _RELATIVE),
-    Noun("colleague", "collègue", False, _RELATIVE),
-    Noun("neighbor", "voisin", False, _RELATIVE),
-)
-
-_SMALL = _regular_adjective("small", "petit", before_noun=True)
-_BIG = _regular_adjective("big", "grand", before_noun=True)
-_TALL = _regular_adjective("tall", "grand")
-_SHORT = _regular_adjective("short", "petit", before_noun=True)
-_GOOD = Adjective("good", ("bon", "bonne", "bons", "bonnes"), before_noun=True)
-_BEAUTIFUL = Adjective("beautiful", ("beau", "belle", "beaux", "belles"), True, "bel")
-_NEW = Adjective("new", ("nouveau", "nouvelle", "nouveaux", "nouvelles"), True, "nouvel")
-_OLD = Adjective("old", ("vieux", "vieille", "vieux", "vieilles"), True, "vieil")
-_YOUNG = _regular_adjective("young", "jeune", before_noun=True)
-_LONG = Adjective("long", ("long", "longue", "longs", "longues"), before_noun=True)
-_RED = _regular_adjective("red", "rouge")
-_BLACK = _regular_adjective("black", "noir")
-_WHITE = Adjective("white", ("blanc", "blanche", "blancs", "blanches"))
-_GREEN = _regular_adjective("green", "vert")
-_BLUE = _regular_adjective("blue", "bleu")
-_YELLOW = _regular_adjective("yellow", "jaune")
-_GRAY = _regular_adjective("gray", "gris")
-_HAPPY = Adjective("happy", ("heureux", "heureuse", "heureux", "heureuses"))
-_SAD = _regular_adjective("sad", "triste")
-_TIRED = _regular_adjective("tired", "fatigué")
-_RICH = _regular_adjective("rich", "riche")
-_BUSY = _regular_adjective("busy", "occupé")
-_READY = _regular_adjective("ready", "prêt")
-_KIND = Adjective("kind", ("gentil", "gentille", "gentils", "gentilles"))
-_SICK = _regular_adjective("sick", "malade")
-_FRESH = Adjective("fresh", ("frais", "fraîche", "frais", "fraîches"))
-_EXPENSIVE = Adjective("expensive", ("cher", "chère", "chers", "chères"))
-_INTERESTING = _regular_adjective("interesting", "intéressant")
-
-_ATTRIBUTIVE = {
-    _ANIMAL: ((_SMALL, _BIG, _BEAUTIFUL, _OLD), (_BLACK, _WHITE, _GRAY)),
-    _OBJECT: ((_SMALL, _BIG, _BEAUTIFUL, _NEW, _OLD), (_RED, _BLACK, _WHITE, _GREEN, _BLUE, _YELLOW, _GRAY)),
-    _FOOD: ((_SMALL, _GOOD), (_RED, _GREEN, _YELLOW)),
-    _TEXT: ((_LONG, _NEW, _OLD, _GOOD, _BEAUTIFUL), ()),
-    _PERSON: ((_YOUNG,), ()),
-    _RELATIVE: ((), ()),
-}
-_PEOPLE_PREDICATES = (_HAPPY, _SAD, _TIRED, _TALL, _SHORT, _YOUNG, _OLD, _RICH, _BUSY, _READY, _KIND, _SICK)
-_THING_PREDICATES = {
-    _ANIMAL: (_BIG, _SMALL, _BEAUTIFUL, _OLD, _BLACK, _WHITE, _GRAY, _TIRED, _SICK, _HAPPY),
-    _OBJECT: (_BIG, _SMALL, _BEAUTIFUL, _NEW, _OLD, _EXPENSIVE, _RED, _BLACK, _WHITE, _GREEN, _BLUE, _YELLOW, _GRAY),
-    _FOOD: (_GOOD, _FRESH, _SMALL, _RED, _GREEN, _YELLOW, _EXPENSIVE),
-    _TEXT: (_LONG, _NEW, _OLD, _GOOD, _INTERESTING, _BEAUTIFUL),
-}
-_OBJECT_DETERMINERS = {
-    _PERSON: (_THE, _A, _BARE),
-    _RELATIVE: (_A, _BARE, *_POSSESSIVES),
-}
-_SUBJECT_DETERMINERS = {
-    _PERSON: (_THE,),
-    _RELATIVE: tuple(_POSSESSIVES),
-}
-_THING_DETERMINERS = (_THE, *_POSSESSIVES)
-
-_PROFESSIONS = (
-    Profession("student", "étudiant", "étudiante"),
-    Profession("teacher", "enseignant", "enseignante"),
-    Profession("nurse", "infirmier", "infirmière"),
-    Profession("lawyer", "avocat", "avocate"),
-    Profession("singer", "chanteur", "chanteuse"),
-    Profession("cook", "cuisinier", "cuisinière"),
-    Profession("baker", "boulanger", "boulangère"),
-    Profession("farmer", "agriculteur", "agricultrice"),
-    Profession("actor", "acteur", "actrice"),
-    Profession("dancer", "danseur", "danseuse"),
-    Profession("waiter", "serveur", "serveuse"),
-    Profession("journalist", "journaliste", "journaliste"),
-    Profession("dentist", "dentiste", "dentiste"),
-    Profession("pilot", "pilote", "pilote"),
-    Profession("architect", "architecte", "architecte"),
-    Profession("doctor", "médecin", "médecin"),
-    Profession("painter", "peintre", "peintre"),
-)
-
-_LANGUAGES = (
-    Language("french", "français"),
-    Language("english", "anglais"),
-    Language("spanish", "espagnol"),
-    Language("german", "allemand"),
-    Language("italian", "italien"),
-    Language("chinese", "chinois"),
-    Language("arabic", "arabe"),
-    Language("russian", "russe"),
-    Language("japanese", "japonais"),
-    Language("portuguese", "portugais"),
-)
-
-_PEOPLE_OBJECTS = (_PERSON, _RELATIVE)
-_DEFINITE_OR_POSSESSIVE = (_THE, *_POSSESSIVES)
-_VERBS = (
-    Verb("have", "has", ("ai", "as", "a", "avons", "avez", "ont"), (_ANIMAL, _OBJECT, _FOOD, _TEXT, _RELATIVE)),
-    Verb("see", "sees", ("vois", "vois", "voit", "voyons", "voyez", "voient"),
-         (_ANIMAL, _OBJECT, _TEXT, *_PEOPLE_OBJECTS), animal_subjects=True),
-    Verb("like", "likes", ("aime", "aimes", "aime", "aimons", "aimez", "aiment"),
-         (_ANIMAL, _OBJECT, _FOOD, _TEXT, *_PEOPLE_OBJECTS), determiners=(_THE, _BARE, *_POSSESSIVES),
-         animal_subjects=True, generic_plural=True),
-    Verb("eat", "eats", ("mange", "manges", "mange", "mangeons", "mangez", "mangent"), (_FOOD,),
-         animal_subjects=True),
-    Verb("buy", "buys", ("achète", "achètes", "achète", "achetons", "achetez", "achètent"),
-         (_OBJECT, _FOOD, _TEXT)),
-    Verb("want", "wants", ("veux", "veux", "veut", "voulons", "voulez", "veulent"), (_ANIMAL, _OBJECT, _FOOD),
-         animal_subjects=True),
-    Verb("read", "reads", ("lis", "lis", "lit", "lisons", "lisez", "lisent"), (_TEXT,)),
-    Verb("watch", "watches", ("regarde", "regardes", "regarde", "regardons", "regardez", "regardent"),
-         (_ANIMAL, _PERSON), animal_subjects=True),
-    Verb("know", "knows", ("connais", "connais", "connaît", "connaissons", "connaissez", "connaissent"),
-         _PEOPLE_OBJECTS, determiners=_DEFINITE_OR_POSSESSIVE),
-    Verb("help", "helps", ("aide", "aides", "aide", "aidons", "aidez", "aident"), _PEOPLE_OBJECTS,
-         determiners=_DEFINITE_OR_POSSESSIVE),
-    Verb("call", "calls", ("appelle", "appelles", "appelle", "appelons", "appelez", "appellent"), _PEOPLE_OBJECTS,
-         determiners=_DEFINITE_OR_POSSESSIVE),
-)
-_SPEAK = Verb("speak", "speaks", ("parle", "parles", "parle", "parlons", "parlez", "parlent"), (_LANGUAGE,))
-
-
 def _starts_with_vowel_sound(word: str) -> bool:
     """Tell whether a French word elides the word before it."""
     return word[0] in _VOWEL_SOUNDS
@@ -392,9 +100,9 @@ def _english_noun_phrase(phrase: NounPhrase) -> list[str]:
     """Render a noun phrase in English."""
     words = [adjective.english for adjective in (phrase.before, phrase.after) if adjective]
     words.append(phrase.noun.english_form(phrase.plural))
-    if phrase.determiner == _BARE:
+    if phrase.determiner == BARE:
         return words
-    if phrase.determiner == _A:
+    if phrase.determiner == A:
         return [_english_article(words[0]), *words]
     return [phrase.determiner, *words]
 
@@ -433,15 +141,15 @@ def _english_sentence(sentence: Sentence) -> str:
 def _french_determiner(phrase: NounPhrase, negated_object: bool, generic: bool) -> str:
     """Return the French determiner, before elision."""
     feminine, plural = phrase.noun.feminine, phrase.plural
-    if phrase.determiner == _THE or (phrase.determiner == _BARE and generic):
+    if phrase.determiner == THE or (phrase.determiner == BARE and generic):
         return "les" if plural else ("la" if feminine else "le")
-    if phrase.determiner in (_A, _BARE) and negated_object:
+    if phrase.determiner in (A, BARE) and negated_object:
         return "de"
-    if phrase.determiner == _A:
+    if phrase.determiner == A:
         return "une" if feminine else "un"
-    if phrase.determiner == _BARE:
+    if phrase.determiner == BARE:
         return "des"
-    masculine_form, feminine_form, plural_form = _POSSESSIVES[phrase.determiner]
+    masculine_form, feminine_form, plural_form = POSSESSIVES[phrase.determiner]
     if plural:
         return plural_form
     return feminine_form if feminine else masculine_form
@@ -487,7 +195,7 @@ def _french_sentence(sentence: Sentence) -> str:
     subject = sentence.subject
     words = [subject.french] if isinstance(subject, Pronoun) else _french_noun_phrase(subject)
     person, plural, feminine = _subject_features(subject)
-    conjugation = _ETRE if sentence.verb is None else sentence.verb.french
+    conjugation = ETRE if sentence.verb is None else sentence.verb.french
     verb_form = conjugation[person - 1 + 3 * plural]
     words += ["ne", verb_form, "pas"] if sentence.negated else [verb_form]
     complement = sentence.complement
@@ -557,16 +265,16 @@ def _evenly(parts: Sequence[_Space]) -> _Union:
 
 def _noun_phrases(category: str, determiners: Sequence[str], require_adjective: bool = False) -> _Space:
     """Return the noun phrases of one category with the given determiners."""
-    nouns = _Choice([noun for noun in _NOUNS if noun.category == category])
-    before_options = (None, *_ATTRIBUTIVE[category][0])
-    after_options = (None, *_ATTRIBUTIVE[category][1])
+    nouns = _Choice([noun for noun in NOUNS if noun.category == category])
+    before_options = (None, *ATTRIBUTIVE[category][0])
+    after_options = (None, *ATTRIBUTIVE[category][1])
     adjective_pairs = [(before, after) for before in before_options for after in after_options]
     if require_adjective:
         adjective_pairs = [pair for pair in adjective_pairs if pair != (None, None)]
     after_only = [pair for pair in adjective_pairs if pair[0] is None]
-    numbered = [(det, plural) for det in determiners if det != _BARE for plural in (False, True)
-                if not (det == _A and plural)]
-    bare = [(_BARE, True)] if _BARE in determiners else []
+    numbered = [(det, plural) for det in determiners if det != BARE for plural in (False, True)
+                if not (det == A and plural)]
+    bare = [(BARE, True)] if BARE in determiners else []
 
     def build(determiner_and_number: tuple[str, bool], noun: Noun, adjectives: tuple) -> NounPhrase:
         determiner, plural = determiner_and_number
@@ -582,15 +290,15 @@ def _object_phrases(verb: Verb) -> _Space:
     """Return the objects a verb takes, each category equally often."""
     spaces = []
     for category in verb.categories:
-        allowed = _OBJECT_DETERMINERS.get(category, _ALL_DETERMINERS)
+        allowed = OBJECT_DETERMINERS.get(category, ALL_DETERMINERS)
         spaces.append(_noun_phrases(category, [det for det in verb.determiners if det in allowed]))
     return _evenly(spaces)
 
 
 def _people_subjects() -> list[_Space]:
     """Return pronoun, person and relative subjects as separate spaces."""
-    return [_Choice(_PRONOUNS)] + [
-        _noun_phrases(category, _SUBJECT_DETERMINERS[category]) for category in (_PERSON, _RELATIVE)
+    return [_Choice(PRONOUNS)] + [
+        _noun_phrases(category, SUBJECT_DETERMINERS[category]) for category in (PERSON, RELATIVE)
     ]
 
 
@@ -606,25 +314,25 @@ def _action_clauses(verb: Verb) -> _Product:
     """Return the clauses of a transitive verb."""
     subjects = _people_subjects()
     if verb.animal_subjects:
-        subjects.append(_noun_phrases(_ANIMAL, _THING_DETERMINERS))
+        subjects.append(_noun_phrases(ANIMAL, THING_DETERMINERS))
     return _clauses(_evenly(subjects), verb, _object_phrases(verb))
 
 
 def _build_corpus() -> _Union:
     """Return all sentences, grouped in weighted families of constructions."""
     people = _evenly(_people_subjects())
-    professions = _clauses(people, None, _Choice(_PROFESSIONS))
-    descriptions = _evenly([_clauses(people, None, _Choice(_PEOPLE_PREDICATES))] + [
-        _clauses(_noun_phrases(category, _THING_DETERMINERS), None, _Choice(predicates))
-        for category, predicates in _THING_PREDICATES.items()
+    professions = _clauses(people, None, _Choice(PROFESSIONS))
+    descriptions = _evenly([_clauses(people, None, _Choice(PEOPLE_PREDICATES))] + [
+        _clauses(_noun_phrases(category, THING_DETERMINERS), None, _Choice(predicates))
+        for category, predicates in THING_PREDICATES.items()
     ])
-    actions = _evenly([_action_clauses(verb) for verb in _VERBS])
-    languages = _clauses(people, _SPEAK, _Choice(_LANGUAGES))
+    actions = _evenly([_action_clauses(verb) for verb in VERBS])
+    languages = _clauses(people, SPEAK, _Choice(LANGUAGES))
     phrases = _evenly([
-        _noun_phrases(category, [det for det in (_THE, _A, *_POSSESSIVES)
-                                 if det in _OBJECT_DETERMINERS.get(category, _ALL_DETERMINERS)],
+        _noun_phrases(category, [det for det in (THE, A, *POSSESSIVES)
+                                 if det in OBJECT_DETERMINERS.get(category, ALL_DETERMINERS)],
                       require_adjective=True)
-        for category in (_ANIMAL, _OBJECT, _FOOD, _TEXT, _PERSON)
+        for category in (ANIMAL, OBJECT, FOOD, TEXT, PERSON)
     ])
     return _Union([professions, descriptions, actions, languages, phrases], weights=[2, 3, 6, 1, 1])
 
@@ -666,14 +374,14 @@ def generate_pairs(num_pairs: int, seed: int) -> list[tuple[str, str]]:
 class _Parser:
     """Reads an English sentence of the grammar back into its structure."""
 
-    _NOUN_FORMS = {noun.english_form(plural): (noun, plural) for noun in _NOUNS for plural in (False, True)}
+    _NOUN_FORMS = {noun.english_form(plural): (noun, plural) for noun in NOUNS for plural in (False, True)}
     _ADJECTIVES = {adjective.english: adjective
-                   for adjective in (*_PEOPLE_PREDICATES, *(a for ps in _THING_PREDICATES.values() for a in ps),
-                                     *(a for sides in _ATTRIBUTIVE.values() for side in sides for a in side))}
-    _VERB_FORMS = {form: verb for verb in (*_VERBS, _SPEAK) for form in (verb.english, verb.english_third)}
+                   for adjective in (*PEOPLE_PREDICATES, *(a for ps in THING_PREDICATES.values() for a in ps),
+                                     *(a for sides in ATTRIBUTIVE.values() for side in sides for a in side))}
+    _VERB_FORMS = {form: verb for verb in (*VERBS, SPEAK) for form in (verb.english, verb.english_third)}
     _PROFESSION_FORMS = {profession.english + suffix: (profession, suffix == "s")
-                         for profession in _PROFESSIONS for suffix in ("", "s")}
-    _LANGUAGE_NAMES = {language.english: language for language in _LANGUAGES}
+                         for profession in PROFESSIONS for suffix in ("", "s")}
+    _LANGUAGE_NAMES = {language.english: language for language in LANGUAGES}
 
     def __init__(self, english: str) -> None:
         self.english = english
@@ -712,7 +420,7 @@ class _Parser:
         return clause
 
     def _pronoun(self) -> Pronoun | None:
-        for pronoun in sorted(_PRONOUNS, key=lambda p: -len(p.english.split())):
+        for pronoun in sorted(PRONOUNS, key=lambda p: -len(p.english.split())):
             words = pronoun.english.split()
             if self.words[self.position:self.position + len(words)] == words:
                 self.position += len(words)
@@ -721,12 +429,12 @@ class _Parser:
 
     def _noun_phrase(self) -> NounPhrase:
         word = self._peek()
-        determiner = _BARE
+        determiner = BARE
         if word in ("a", "an"):
-            determiner = _A
-        elif word in _DEFINITE_OR_POSSESSIVE:
+            determiner = A
+        elif word in DEFINITE_OR_POSSESSIVE:
             determiner = word
-        if determiner != _BARE:
+        if determiner != BARE:
             self.position += 1
         adjectives = []
         while self._peek() in self._ADJECTIVES:
@@ -736,7 +444,7 @@ class _Parser:
         after = [adjective for adjective in adjectives if not adjective.before_noun]
         if len(before) > 1 or len(after) > 1 or adjectives != before + after:
             raise self._error("unsupported adjectives")
-        if plural != (determiner == _BARE) and determiner in (_A, _BARE):
+        if plural != (determiner == BARE) and determiner in (A, BARE):
             raise self._error("article and noun number disagree")
         return NounPhrase(determiner, noun, plural, next(iter(before), None), next(iter(after), None))
 
@@ -755,7 +463,7 @@ class _Parser:
         if word not in self._VERB_FORMS:
             raise self._error(f"unknown verb {word!r}")
         verb = self._VERB_FORMS[word]
-        if verb is _SPEAK:
+        if verb is SPEAK:
             return Clause(subject, verb, negated, self._lookup(self._LANGUAGE_NAMES, "a language"))
         return Clause(subject, verb, negated, self._noun_phrase())
 
