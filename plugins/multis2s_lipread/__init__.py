@@ -1,0 +1,1 @@
+"""Lip-reading plugin: synthetic talking-mouth videos paired with eSpeak NG speech."""
