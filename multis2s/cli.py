@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--data", type=Path, help="a data file in the dataset's format")
     evaluate.add_argument("--beam", type=int, help="beam size (default: the config's eval.beam)")
     evaluate.add_argument("--json", action="store_true", help="print a JSON object")
+    evaluate.add_argument("--checkpoint", choices=("best", "last"), default="best",
+                          help="which checkpoint of the run to score (default best)")
     evaluate.add_argument("--errors", type=int, default=0, metavar="N",
                           help="also print the N items with the most word errors, aligned")
 
@@ -98,10 +100,10 @@ def _train(args) -> int:
 
 
 def _evaluation(run_dir: Path, *, split: str, data: Path | None, beam: int | None, progress: bool,
-                errors: int = 0, samples: int = 0) -> dict:
+                errors: int = 0, samples: int = 0, checkpoint: str = "best") -> dict:
     """``{"split", "num_examples", "metrics"}`` (+ ``subsets`` by boolean tag, ``word_errors`` with WER,
     ``worst`` with ``errors``, ``samples``: the first few outputs beside their references)."""
-    run = load_run(run_dir)
+    run = load_run(run_dir, checkpoint)
     dataset = dataset_of(run)
     examples = dataset.read(data) if data is not None else dataset.split(split)
     if not examples:
@@ -145,7 +147,7 @@ def _print_results(results: dict) -> None:
 
 def _evaluate(args) -> int:
     results = _evaluation(args.run_dir, split=args.split, data=args.data, beam=args.beam, progress=not args.json,
-                          errors=args.errors)
+                          errors=args.errors, checkpoint=args.checkpoint)
     print(json.dumps(results) if args.json else "", end="\n" if args.json else "")
     if not args.json:
         _print_results(results)

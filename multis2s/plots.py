@@ -53,13 +53,13 @@ def plot_attention(
 
 
 def plot_accuracy_by_length(rows: dict[str, dict[int, float]], out: Path, title: str) -> None:
-    """rows: model name → {source length: accuracy %} → one line per model."""
+    """rows: series name → {source length: accuracy %} → one line per series."""
     figure, axis = plt.subplots(figsize=(6.5, 4.0))
     for name, by_length in rows.items():
         lengths = sorted(by_length)
         axis.plot(lengths, [by_length[n] for n in lengths], marker="o", label=name)
     axis.set_xlabel("source length (tokens)")
-    axis.set_ylabel("sequence accuracy (%)")
+    axis.set_ylabel("accuracy (%)")
     axis.set_ylim(0, 101)
     axis.grid(alpha=0.3)
     axis.legend()

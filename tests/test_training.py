@@ -88,3 +88,13 @@ def test_warmup_then_schedules():
 def test_teacher_forcing_schedule_moves_linearly():
     config = TrainConfig(teacher_forcing=1.0, teacher_forcing_end=0.0, teacher_forcing_steps=10)
     assert [teacher_forcing_ratio(s, config) for s in (0, 5, 10, 20)] == [1.0, 0.5, 0.0, 0.0]
+
+
+def test_best_checkpoint_ties_go_to_lower_dev_loss():
+    from multis2s.train.trainer import is_better
+
+    assert is_better(0.0, 2.0, None, float("inf"), True)
+    assert is_better(0.0, 1.5, 0.0, 2.0, True)
+    assert not is_better(0.0, 2.5, 0.0, 2.0, True)
+    assert is_better(50.0, 9.0, 40.0, 1.0, True)
+    assert is_better(10.0, 9.0, 12.0, 1.0, False) and not is_better(14.0, 0.1, 12.0, 1.0, False)

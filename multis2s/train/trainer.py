@@ -41,8 +41,18 @@ class Progress:
     epoch: int = 0
     batch_in_epoch: int = 0
     best: float | None = None
+    best_loss: float = math.inf
     stale_validations: int = 0
     early_stopped: bool = False
+
+
+def is_better(value: float, loss: float, best: float | None, best_loss: float, higher_is_better: bool) -> bool:
+    """Whether a validation beats the best so far: by the chosen metric, ties broken by lower dev loss."""
+    if best is None:
+        return True
+    if value != best:
+        return value > best if higher_is_better else value < best
+    return loss < best_loss
 
 
 class LogWindow:
@@ -194,11 +204,10 @@ class Trainer:
 
     def _after_validation(self, results: dict[str, float]) -> bool:
         """Record, keep the best checkpoint, and say whether early stopping is due."""
-        value = results[self.best_metric]
-        better = self.progress.best is None or (value > self.progress.best if self.higher_is_better
-                                                 else value < self.progress.best)
+        value, loss = results[self.best_metric], results["loss"]
+        better = is_better(value, loss, self.progress.best, self.progress.best_loss, self.higher_is_better)
         if better:
-            self.progress.best, self.progress.stale_validations = value, 0
+            self.progress.best, self.progress.best_loss, self.progress.stale_validations = value, loss, 0
             save_checkpoint(self.run_dir / "checkpoints" / "best.pt", self._payload(full=False, metrics=results))
         else:
             self.progress.stale_validations += 1
