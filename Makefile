@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_SIZE := data.dataset.train_size=2000 data.dataset.dev_size=100 data.dataset.test_size=300 \
-	train.max_steps=800 train.validate_every=400 train.validation_examples=100
+DEMO_SIZE := data.dataset.train_size=1500 data.dataset.dev_size=100 data.dataset.test_size=300 \
+	model.encoder.hidden_dim=128 train.max_steps=600 train.validate_every=300 train.validation_examples=100
 
 .PHONY: demo test test-all install clean
 
