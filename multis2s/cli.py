@@ -148,8 +148,9 @@ def _print_results(results: dict) -> None:
 def _evaluate(args) -> int:
     results = _evaluation(args.run_dir, split=args.split, data=args.data, beam=args.beam, progress=not args.json,
                           errors=args.errors, checkpoint=args.checkpoint)
-    print(json.dumps(results) if args.json else "", end="\n" if args.json else "")
-    if not args.json:
+    if args.json:
+        print(json.dumps(results))
+    else:
         _print_results(results)
     return 0
 

@@ -15,7 +15,7 @@ from multis2s.data.example import Example
 from multis2s.errors import DataError
 from multis2s_text import en_fr_grammar, scan_grammar
 from multis2s_text.readers import read_any, read_jsonl, read_line_pair, read_tsv
-from multis2s_text.symbols import symbol_pairs
+from multis2s_text.symbols import check_symbol_options, symbol_pairs
 
 
 def _write_tsv(path: Path, pairs: list[tuple[str, str]]) -> None:
@@ -93,8 +93,7 @@ def symbols_dataset(
     """Random symbol strings and their copy or reversal; test strings never occur in train."""
     options = dict(task=task, vocabulary=vocabulary, min_length=min_length, max_length=max_length,
                    train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
-    symbol_pairs(task=task, count=0, vocabulary=vocabulary, min_length=min_length, max_length=max_length,
-                 rng=random.Random(seed))
+    check_symbol_options(task=task, min_length=min_length, max_length=max_length)
 
     def write(folder: Path) -> None:
         rng = random.Random(seed)

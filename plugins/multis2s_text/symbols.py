@@ -5,6 +5,14 @@ from __future__ import annotations
 import random
 
 
+def check_symbol_options(*, task: str, min_length: int, max_length: int) -> None:
+    """ValueError unless ``task`` is copy or reverse and 1 <= min_length <= max_length."""
+    if task not in ("copy", "reverse"):
+        raise ValueError(f"task {task!r} is not one of copy, reverse")
+    if not 1 <= min_length <= max_length:
+        raise ValueError(f"need 1 <= min_length <= max_length, got {min_length}, {max_length}")
+
+
 def symbol_pairs(
     *, task: str, count: int, vocabulary: int, min_length: int, max_length: int, rng: random.Random
 ) -> list[tuple[str, str]]:
@@ -12,10 +20,7 @@ def symbol_pairs(
 
     ``task`` is ``copy`` (target = source) or ``reverse`` (target = source reversed).
     """
-    if task not in ("copy", "reverse"):
-        raise ValueError(f"task {task!r} is not one of copy, reverse")
-    if not 1 <= min_length <= max_length:
-        raise ValueError(f"need 1 <= min_length <= max_length, got {min_length}, {max_length}")
+    check_symbol_options(task=task, min_length=min_length, max_length=max_length)
     pairs = []
     for _ in range(count):
         symbols = [f"s{rng.randrange(vocabulary)}" for _ in range(rng.randint(min_length, max_length))]
