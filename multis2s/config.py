@@ -56,10 +56,21 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The encoder and decoder components."""
+    """The encoder (or several named encoders, one per stream) and the decoder components.
 
-    encoder: ComponentSpec
+    Exactly one of ``encoder`` and ``encoders`` is given. With ``encoders``, ``data.source`` holds
+    each stream's pipeline options under the stream's name, and ``stream_dropout`` is the chance,
+    per training example, that one of its streams is hidden from the decoder.
+    """
+
     decoder: ComponentSpec
+    encoder: ComponentSpec | None = None
+    encoders: dict[str, ComponentSpec] | None = None
+    stream_dropout: float = 0.0
+
+    def streams(self) -> dict[str, ComponentSpec]:
+        """Stream name → encoder spec; a single encoder is the one stream ``source``."""
+        return dict(self.encoders) if self.encoders is not None else {"source": self.encoder}
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,30 @@ def _component(value: Any, where: str) -> ComponentSpec:
     return ComponentSpec(type=str(value["type"]), options=options, where=where)
 
 
+def _components(value: Any, where: str) -> dict[str, ComponentSpec]:
+    """``{name: {type: …, …}, …}`` → name → spec, for several named components."""
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(f"{where}: expected a mapping of names to components, got {value!r}")
+    return {str(name): _component(item, f"{where}.{name}") for name, item in value.items()}
+
+
+def _check_model(model: ModelConfig, data: DataConfig) -> None:
+    """One of ``model.encoder`` / ``model.encoders``; with several, ``data.source`` per stream."""
+    if (model.encoder is None) == (model.encoders is None):
+        raise ConfigError("model: give either 'encoder' (one) or 'encoders' (several, by stream name)")
+    if model.encoders is None:
+        return
+    if len(model.encoders) < 2:
+        raise ConfigError("model.encoders: name at least two streams (use model.encoder for one)")
+    if not 0.0 <= model.stream_dropout < 1.0:
+        raise ConfigError(f"model.stream_dropout: must be in [0, 1), got {model.stream_dropout}")
+    for name, options in data.source.items():
+        if name not in model.encoders:
+            raise unknown_key_error(str(name), list(model.encoders), f"data.source.{name}")
+        if not isinstance(options, dict):
+            raise ConfigError(f"data.source.{name}: expected the options of stream {name!r}, got {options!r}")
+
+
 def _section(cls: type, value: Any, where: str) -> Any:
     """Build dataclass ``cls`` from a mapping, checking every key."""
     if not isinstance(value, dict):
@@ -139,8 +174,12 @@ def _section(cls: type, value: Any, where: str) -> Any:
         if key not in fields:
             raise unknown_key_error(str(key), known, path)
         annotation = hints[key]
-        if annotation is ComponentSpec:
+        if item is None and annotation in (ComponentSpec | None, dict[str, ComponentSpec] | None):
+            kwargs[key] = None
+        elif annotation in (ComponentSpec, ComponentSpec | None):
             kwargs[key] = _component(item, path)
+        elif annotation == dict[str, ComponentSpec] | None:
+            kwargs[key] = _components(item, path)
         elif dataclasses.is_dataclass(annotation):
             kwargs[key] = _section(annotation, item if item is not None else {}, path)
         else:
@@ -206,7 +245,9 @@ def read_yaml(path: Path) -> dict:
 def parse_config(raw: dict, source: str) -> Config:
     """Check a raw mapping and turn it into a :class:`Config`; errors start with ``source``."""
     try:
-        return _section(Config, raw, "")
+        config = _section(Config, raw, "")
+        _check_model(config.model, config.data)
+        return config
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 
@@ -223,6 +264,8 @@ def config_to_dict(config: Config) -> dict:
     def plain(value: Any) -> Any:
         if isinstance(value, ComponentSpec):
             return {"type": value.type, **value.options}
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value):
             return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         if isinstance(value, (list, tuple)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -11,7 +12,9 @@ from multis2s.errors import PluginError
 KINDS = ("encoders", "decoders", "modalities", "datasets", "tokenizers", "metrics")
 SINGULAR = {"encoders": "encoder", "decoders": "decoder", "modalities": "modality", "datasets": "dataset",
             "tokenizers": "tokenizer", "metrics": "metric"}
-MODALITIES = ("text", "audio", "image", "video", "any")
+MODALITY_NAME = re.compile(r"[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*")
+"""A modality is any lower-case name (a new modality needs no core change); ``any`` matches every
+modality, and a data set that gives several joins them with ``+`` (``audio+video``)."""
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,11 @@ class Registry:
         return register
 
     def _add(self, component: Component) -> None:
-        if component.modality not in MODALITIES:
+        if not MODALITY_NAME.fullmatch(component.modality):
             raise PluginError(
                 f'Error loading plugin "{component.plugin}": {SINGULAR[component.kind]} '
-                f'"{component.name}" has modality "{component.modality}", '
-                f"expected one of {', '.join(MODALITIES)}"
+                f'"{component.name}" has modality "{component.modality}", expected a lower-case name '
+                "(several joined with '+')"
             )
         table = self._tables[component.kind]
         existing = table.get(component.name)

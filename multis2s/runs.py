@@ -68,7 +68,7 @@ def train_config(config_path: Path, overrides: list[str], run_dir: Path, *, resu
     first = [list(range(min(2, len(train))))]
     probe = next(iter(make_loader(ExampleTensors(train, pipeline, target, train=False), first,
                                   num_workers=0, pin_memory=False)))
-    check_shapes(model, probe.to(device), origin, config.model.encoder.type)
+    check_shapes(model, probe.to(device), config, origin)
     parts = Parts(config, registry, dataset, pipeline, target, model)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True))

@@ -2,7 +2,8 @@
 
 Both return, for every batch item, a list of :class:`Hypothesis` (best first) with the token ids
 (no BOS, no EOS), the log-probability score (length-normalised for beams) and the attention
-weights of every emitted step, EOS included. The maximum output length of an item is
+weights of every emitted step, EOS included, over the real source positions (with several
+encoder streams, each stream's real positions in turn). The maximum output length of an item is
 ``ceil(max_length_ratio · S) + max_length_offset``, S being its encoded source length.
 
 Shapes: B batch, K beam, S source steps, V vocabulary.
@@ -66,12 +67,12 @@ def greedy_search(
             break
     ids = torch.stack(emitted, dim=1).tolist()  # (B, steps)
     attention = torch.stack(weights_per_step, dim=1)  # (B, steps, S)
-    source_lengths = memory.mask.sum(dim=1).tolist()
     results = []
     for row in range(batch):
         out = ids[row][: ids[row].index(EOS_ID)] if EOS_ID in ids[row] else ids[row]
         steps = min(len(out) + 1, len(ids[row]))
-        results.append([Hypothesis(out, float(scores[row]), attention[row, :steps, : source_lengths[row]].cpu())])
+        real = attention[row, :steps][:, memory.mask[row]]  # (steps, real positions)
+        results.append([Hypothesis(out, float(scores[row]), real.cpu())])
     return results
 
 @torch.no_grad()
@@ -98,20 +99,20 @@ def beam_search(
         raise ValueError(f"n_best ({n_best}) cannot exceed the beam size ({beam})")
     decoder = model.decoder
     encoded = model.encode(sources, lengths)
-    batch = encoded.memory.size(0)
+    batch = encoded.memory_mask.size(0)
     memory = decoder.prepare(encoded).repeat(beam)
     state = map_tensors(decoder.initial_state(encoded), lambda t: t.repeat_interleave(beam, dim=0))
-    device = memory.values.device
+    device = memory.mask.device
     limits = _limits(memory.mask, max_length_ratio, max_length_offset)  # (B·K,)
     tokens = torch.full((batch * beam,), BOS_ID, dtype=torch.long, device=device)
     scores = torch.full((batch, beam), float("-inf"), device=device)
     scores[:, 0] = 0.0
     history = torch.zeros(batch * beam, 0, dtype=torch.long, device=device)  # (B·K, t)
-    attention = memory.values.new_zeros(batch * beam, 0, memory.mask.size(1))  # (B·K, t, S)
+    attention = torch.zeros(batch * beam, 0, memory.mask.size(1), device=device)  # (B·K, t, S)
     finished: list[list[tuple[float, list[int], torch.Tensor]]] = [[] for _ in range(batch)]
     done = [False] * batch
     vocab = decoder.vocab_size
-    source_lengths = memory.mask[::beam].sum(dim=1).tolist()
+    real_positions = memory.mask[::beam]  # (B, S)
     for step in range(int(limits.max())):
         logits, weights, state = decoder.step(tokens, memory, state)
         log_probs = _force_eos(logits.float().log_softmax(dim=-1), step + 1 >= limits)  # (B·K, V)
@@ -128,7 +129,7 @@ def beam_search(
             row = int(rows[b, rank])
             out = history[row].tolist()
             normalised = float(top_scores[b, rank]) / length_penalty(len(out) + 1, length_penalty_alpha)
-            finished[b].append((normalised, out, new_attention[row, :, : source_lengths[b]].cpu()))
+            finished[b].append((normalised, out, new_attention[row][:, real_positions[b]].cpu()))
         rank_key = is_eos.float() * (2 * beam) + torch.arange(2 * beam, device=device)  # EOS last
         keep = rank_key.argsort(dim=1)[:, :beam]  # (B, K) first K non-EOS candidates
         chosen_rows = rows.gather(1, keep).view(-1)  # (B·K,)

@@ -128,14 +128,23 @@ def test_third_party_entry_point_loads_and_autoload_can_be_disabled(monkeypatch)
     assert load_registry().get("encoders", "rnn").plugin == "text"
 
 
-def test_bad_modality_is_an_error():
+def test_a_new_modality_needs_no_core_change_but_a_malformed_one_is_an_error():
     manager = create_manager()
+
+    class NewSense:
+        @hookimpl
+        def register_encoders(self, register):
+            register("nose", object, modality="smell", help="")
+
+    manager.register(NewSense(), name="new-sense")
+    assert fill_registry(manager).get("encoders", "nose").modality == "smell"
 
     class Bad:
         @hookimpl
-        def register_encoders(self, register):
-            register("odd", object, modality="smell", help="")
+        def register_datasets(self, register):
+            register("odd", object, modality="Audio+", help="")
 
     manager.register(Bad(), name="bad")
-    with pytest.raises(PluginError, match='modality "smell"'):
+    with pytest.raises(PluginError, match=r'Error loading plugin "bad": dataset "odd" has modality "Audio\+", '
+                                          "expected a lower-case name"):
         fill_registry(manager)

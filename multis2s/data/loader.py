@@ -12,21 +12,27 @@ from multis2s.data.example import Example
 from multis2s.data.pipeline import SourcePipeline
 from multis2s.data.target import TargetField
 from multis2s.data.vocabulary import PAD_ID
+from multis2s.model.encoder import map_tensors
 
 
 @dataclass
 class Batch:
-    """sources (B, S, …), source_lengths (B,), targets (B, T+1) with BOS … EOS and PAD, indices (B,)."""
+    """sources (B, S, …), source_lengths (B,), targets (B, T+1) with BOS … EOS and PAD, indices (B,).
 
-    sources: torch.Tensor
-    source_lengths: torch.Tensor
+    With several encoder streams, ``sources`` and ``source_lengths`` map each stream's name to its
+    (B, S_i, …) tensor and (B,) lengths (:mod:`multis2s.data.streams`).
+    """
+
+    sources: torch.Tensor | dict[str, torch.Tensor]
+    source_lengths: torch.Tensor | dict[str, torch.Tensor]
     targets: torch.Tensor
     indices: list[int]
 
     def to(self, device: torch.device) -> "Batch":
         """The batch on ``device`` (non-blocking copies from pinned memory on CUDA)."""
         move = lambda t: t.to(device, non_blocking=True)  # noqa: E731
-        return Batch(move(self.sources), move(self.source_lengths), move(self.targets), self.indices)
+        return Batch(map_tensors(self.sources, move), map_tensors(self.source_lengths, move), move(self.targets),
+                     self.indices)
 
     @property
     def targets_in(self) -> torch.Tensor:

@@ -4,7 +4,8 @@ At each step: the RNN reads the previous token's embedding (and, with input feed
 attentional vector), attention turns its output into a context over the memory, and
 ``tanh(W [output; context])`` is the attentional vector that the output layer projects to logits.
 Without input feeding, with full teacher forcing and an attention that does not need the previous
-step's weights, all target steps run in one RNN call.
+step's weights, all target steps run in one RNN call. With several encoders the decoder attends
+over each stream's memory and fuses the contexts (:mod:`multis2s.model.fusion`).
 
 Shapes: B batch, T target steps, S source steps, E embedding, H hidden, L layers, V vocabulary.
 """
@@ -18,14 +19,16 @@ from torch import nn
 
 from multis2s.model.attention import Attention, AttentionKind
 from multis2s.model.decoder import Bridge, Decoder, mix_predictions
-from multis2s.model.encoder import EncoderOutput, Memory
+from multis2s.model.encoder import Encoded, EncoderOutput, Memories, Memory, uniform_weights
+from multis2s.model.fusion import FusionKind, StreamAttention
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
 class RNNState(NamedTuple):
     """hidden, cell: (B, L, H) (cell is None for GRU / RNN); feed: (B, H) last attentional vector;
-    alignment: (B, S) last attention weights (uniform over the source before the first step)."""
+    alignment: (B, S) last attention weights (uniform over the source before the first step; with
+    several streams (B, ΣS), each stream's part uniform over its own positions)."""
 
     hidden: torch.Tensor
     cell: torch.Tensor | None
@@ -41,7 +44,7 @@ class RNNDecoder(Decoder):
         *,
         vocab_size: int,
         pad_id: int,
-        memory_dim: int,
+        memory_dim: int | tuple[int, ...],
         state_dim: int,
         cell: Literal["lstm", "gru", "rnn"] = "lstm",
         embedding_dim: int = 128,
@@ -53,6 +56,7 @@ class RNNDecoder(Decoder):
         heads: int = 4,
         location_channels: int = 10,
         location_kernel: int = 31,
+        fusion: FusionKind = "concat",
         input_feeding: bool = True,
         bridge: bool = True,
         tie_embeddings: bool = False,
@@ -68,10 +72,15 @@ class RNNDecoder(Decoder):
         rnn_input = embedding_dim + (hidden_dim if input_feeding else 0)
         self.rnn = CELLS[cell](rnn_input, hidden_dim, num_layers=layers, batch_first=True,
                                dropout=dropout if layers > 1 else 0.0)
-        self.attention = Attention(kind=attention, query_dim=hidden_dim, memory_dim=memory_dim,
-                                   hidden_dim=attention_dim, heads=heads, location_channels=location_channels,
-                                   location_kernel=location_kernel)
-        self.combine = nn.Linear(hidden_dim + memory_dim, hidden_dim)
+        attention_options = dict(kind=attention, query_dim=hidden_dim, hidden_dim=attention_dim, heads=heads,
+                                 location_channels=location_channels, location_kernel=location_kernel)
+        if isinstance(memory_dim, tuple):
+            self.attention = StreamAttention(**attention_options, fusion=fusion, memory_dims=memory_dim)
+            context_dim = self.attention.output_dim
+        else:
+            self.attention = Attention(**attention_options, memory_dim=memory_dim)
+            context_dim = memory_dim
+        self.combine = nn.Linear(hidden_dim + context_dim, hidden_dim)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_dim, vocab_size)
         if tie_embeddings:
@@ -81,16 +90,18 @@ class RNNDecoder(Decoder):
             Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge) if cell == "lstm" else None
         )
 
-    def prepare(self, encoded: EncoderOutput) -> Memory:
-        return Memory(encoded.memory, encoded.memory_mask, self.attention.project(encoded.memory))
+    def prepare(self, encoded: Encoded) -> Memory | Memories:
+        if isinstance(encoded, EncoderOutput):
+            return Memory(encoded.memory, encoded.memory_mask, self.attention.project(encoded.memory))
+        return self.attention.prepare([s.memory for s in encoded.streams], [s.memory_mask for s in encoded.streams])
 
-    def initial_state(self, encoded: EncoderOutput) -> RNNState:
-        batch = encoded.memory.size(0)
-        hidden = self.bridge_hidden(encoded.final_state, batch, encoded.memory)
-        cell = self.bridge_cell(encoded.final_state, batch, encoded.memory) if self.bridge_cell else None
-        feed = encoded.memory.new_zeros(batch, self.combine.out_features)
-        mask = encoded.memory_mask.to(encoded.memory.dtype)
-        return RNNState(hidden, cell, feed, mask / mask.sum(dim=1, keepdim=True))
+    def initial_state(self, encoded: Encoded) -> RNNState:
+        alignment = uniform_weights(encoded)  # (B, S)
+        batch = alignment.size(0)
+        hidden = self.bridge_hidden(encoded.final_state, batch, alignment)
+        cell = self.bridge_cell(encoded.final_state, batch, alignment) if self.bridge_cell else None
+        feed = alignment.new_zeros(batch, self.combine.out_features)
+        return RNNState(hidden, cell, feed, alignment)
 
     def _run(self, inputs: torch.Tensor, memory: Memory, state: RNNState) -> tuple[torch.Tensor, torch.Tensor, RNNState]:
         """inputs (B, T, E [+H]) → attentional vectors (B, T, H), weights (B, T, S), state."""

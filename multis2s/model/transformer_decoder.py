@@ -2,7 +2,10 @@
 
 Pre-norm residual layers (LayerNorm before each sub-layer, a final LayerNorm). For step-wise
 search the self-attention keys/values of earlier steps travel in the decoder state (never on the
-module). The returned attention is the last layer's cross-attention averaged over heads.
+module). The returned attention is the last layer's cross-attention averaged over heads. With
+several encoders every layer cross-attends each stream's memory and fuses the results
+(:class:`~multis2s.model.fusion.ContextFusion`); the attention returned is then the streams'
+weights side by side.
 
 Shapes: B batch, T target steps, S source steps, D model size, H heads, V vocabulary.
 """
@@ -16,7 +19,8 @@ import torch
 from torch import nn
 
 from multis2s.model.decoder import Decoder, mix_predictions
-from multis2s.model.encoder import EncoderOutput, Memory
+from multis2s.model.encoder import Encoded, EncoderOutput, Memories, Memory, stream_memories
+from multis2s.model.fusion import ContextFusion, FusionKind, presence
 from multis2s.model.masks import causal_mask
 from multis2s.model.multihead import MultiHeadAttention
 from multis2s.model.positions import sinusoidal_positions
@@ -31,14 +35,20 @@ class TransformerState(NamedTuple):
 
 
 class DecoderLayer(nn.Module):
-    """Self-attention, cross-attention and feed-forward, each as x + f(norm(x))."""
+    """Self-attention, cross-attention (one per stream, fused) and feed-forward, each as x + f(norm(x))."""
 
-    def __init__(self, *, model_dim: int, heads: int, ff_dim: int, dropout: float) -> None:
+    def __init__(self, *, model_dim: int, heads: int, ff_dim: int, dropout: float, streams: int,
+                 fusion: str) -> None:
         super().__init__()
         self.self_attention = MultiHeadAttention(query_dim=model_dim, memory_dim=model_dim, model_dim=model_dim,
                                                  heads=heads, dropout=dropout)
-        self.cross_attention = MultiHeadAttention(query_dim=model_dim, memory_dim=model_dim, model_dim=model_dim,
-                                                  heads=heads, dropout=dropout)
+        self.cross_attentions = nn.ModuleList(
+            MultiHeadAttention(query_dim=model_dim, memory_dim=model_dim, model_dim=model_dim, heads=heads,
+                               dropout=dropout)
+            for _ in range(streams)
+        )
+        self.fusion = (ContextFusion(kind=fusion, context_dims=(model_dim,) * streams, query_dim=model_dim,
+                                     output_dim=model_dim) if streams > 1 else None)
         self.feed_forward = nn.Sequential(nn.Linear(model_dim, ff_dim), nn.ReLU(), nn.Dropout(dropout),
                                           nn.Linear(ff_dim, model_dim))
         self.norms = nn.ModuleList(nn.LayerNorm(model_dim) for _ in range(3))
@@ -49,12 +59,13 @@ class DecoderLayer(nn.Module):
         x: torch.Tensor,
         past: tuple[torch.Tensor, torch.Tensor] | None,
         self_mask: torch.Tensor,
-        cross: tuple[torch.Tensor, torch.Tensor],
-        memory_mask: torch.Tensor,
+        crosses: list[tuple[torch.Tensor, torch.Tensor]],
+        memories: tuple[Memory, ...],
     ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """x (B, T, D); past keys/values (B, H, t, D/H) or None; self_mask (B, T, t+T).
+        """x (B, T, D); past keys/values (B, H, t, D/H) or None; self_mask (B, T, t+T); per stream the
+        cross keys/values (B, H, S_i, D/H) and its memory (for the mask).
 
-        Returns x (B, T, D), cross-attention weights (B, H, T, S), keys/values incl. this call's.
+        Returns x (B, T, D), cross-attention weights (B, H, T, ΣS_i), keys/values incl. this call's.
         """
         normed = self.norms[0](x)
         keys, values = self.self_attention.project(normed)  # (B, H, T, D/H)
@@ -62,10 +73,20 @@ class DecoderLayer(nn.Module):
             keys, values = torch.cat([past[0], keys], dim=2), torch.cat([past[1], values], dim=2)
         attended, _ = self.self_attention(normed, keys, values, self_mask)
         x = x + self.dropout(attended)
-        attended, weights = self.cross_attention(self.norms[1](x), cross[0], cross[1], memory_mask)
-        x = x + self.dropout(attended)
+        normed = self.norms[1](x)
+        attended, weights = [], []
+        for attention, (keys_i, values_i), memory in zip(self.cross_attentions, crosses, memories):
+            stream_attended, stream_weights = attention(normed, keys_i, values_i, memory.mask)
+            here = presence(memory).to(stream_weights.dtype)[:, None, None, None]
+            attended.append(stream_attended)
+            weights.append(stream_weights * here)
+        if self.fusion is None:
+            fused = attended[0]
+        else:
+            fused = self.fusion(normed, attended, [presence(m) for m in memories])
+        x = x + self.dropout(fused)
         x = x + self.dropout(self.feed_forward(self.norms[2](x)))
-        return x, weights, (keys, values)
+        return x, torch.cat(weights, dim=-1), (keys, values)
 
 
 class TransformerDecoder(Decoder):
@@ -76,13 +97,14 @@ class TransformerDecoder(Decoder):
         *,
         vocab_size: int,
         pad_id: int,
-        memory_dim: int,
+        memory_dim: int | tuple[int, ...],
         state_dim: int,
         model_dim: int = 256,
         heads: int = 4,
         layers: int = 3,
         ff_dim: int = 1024,
         dropout: float = 0.1,
+        fusion: FusionKind = "concat",
         tie_embeddings: bool = False,
     ) -> None:
         super().__init__()
@@ -91,9 +113,14 @@ class TransformerDecoder(Decoder):
         self.vocab_size = vocab_size
         self.model_dim = model_dim
         self.embedding = nn.Embedding(vocab_size, model_dim, padding_idx=pad_id)
-        self.memory_projection = nn.Linear(memory_dim, model_dim) if memory_dim != model_dim else nn.Identity()
+        memory_dims = memory_dim if isinstance(memory_dim, tuple) else (memory_dim,)
+        self.memory_projections = nn.ModuleList(
+            nn.Linear(d, model_dim) if d != model_dim else nn.Identity() for d in memory_dims
+        )
         self.layers = nn.ModuleList(
-            DecoderLayer(model_dim=model_dim, heads=heads, ff_dim=ff_dim, dropout=dropout) for _ in range(layers)
+            DecoderLayer(model_dim=model_dim, heads=heads, ff_dim=ff_dim, dropout=dropout,
+                         streams=len(memory_dims), fusion=fusion)
+            for _ in range(layers)
         )
         self.final_norm = nn.LayerNorm(model_dim)
         self.dropout = nn.Dropout(dropout)
@@ -101,17 +128,23 @@ class TransformerDecoder(Decoder):
         if tie_embeddings:
             self.output.weight = self.embedding.weight
 
-    def prepare(self, encoded: EncoderOutput) -> Memory:
-        values = self.memory_projection(encoded.memory)  # (B, S, D)
-        keys = tuple(t for layer in self.layers for t in layer.cross_attention.project(values))
-        return Memory(values, encoded.memory_mask, keys)
+    def prepare(self, encoded: Encoded) -> Memory | Memories:
+        """Per stream: the memory projected to D (B, S_i, D), and each layer's cross keys/values."""
+        outputs = (encoded,) if isinstance(encoded, EncoderOutput) else encoded.streams
+        memories = []
+        for index, (projection, output) in enumerate(zip(self.memory_projections, outputs)):
+            values = projection(output.memory)  # (B, S_i, D)
+            keys = tuple(t for layer in self.layers for t in layer.cross_attentions[index].project(values))
+            memories.append(Memory(values, output.memory_mask, keys))
+        return memories[0] if isinstance(encoded, EncoderOutput) else Memories(tuple(memories))
 
-    def initial_state(self, encoded: EncoderOutput) -> TransformerState:
-        batch = encoded.memory.size(0)
+    def initial_state(self, encoded: Encoded) -> TransformerState:
+        mask = encoded.memory_mask
+        batch = mask.size(0)
         first = self.layers[0].self_attention
-        empty = encoded.memory.new_zeros(batch, first.heads, 0, first.head_dim)
+        empty = torch.zeros(batch, first.heads, 0, first.head_dim, device=mask.device)
         count = len(self.layers)
-        steps = torch.zeros(batch, dtype=torch.long, device=encoded.memory.device)
+        steps = torch.zeros(batch, dtype=torch.long, device=mask.device)
         return TransformerState((empty,) * count, (empty,) * count, steps)
 
     def _embed(self, tokens: torch.Tensor, start: int) -> torch.Tensor:
@@ -123,9 +156,10 @@ class TransformerDecoder(Decoder):
     def _layers(self, x, memory: Memory, self_mask, pasts):
         """Run every layer; returns logits (B, T, V), last cross weights (B, T, S), new keys/values."""
         new_keys, new_values = [], []
+        memories = stream_memories(memory)
         for index, layer in enumerate(self.layers):
-            cross = memory.keys[2 * index], memory.keys[2 * index + 1]
-            x, weights, (keys, values) = layer(x, pasts[index] if pasts else None, self_mask, cross, memory.mask)
+            crosses = [(m.keys[2 * index], m.keys[2 * index + 1]) for m in memories]
+            x, weights, (keys, values) = layer(x, pasts[index] if pasts else None, self_mask, crosses, memories)
             new_keys.append(keys)
             new_values.append(values)
         logits = self.output(self.final_norm(x))
