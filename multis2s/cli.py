@@ -14,8 +14,9 @@ from pathlib import Path
 
 from multis2s.assembly import SUPPLIED_ARGUMENTS
 from multis2s.data.example import Example
+from multis2s.data.streams import StreamPipelines
 from multis2s.errors import DataError, Multis2sError
-from multis2s.evaluation import decode, score, tag_subsets, texts
+from multis2s.evaluation import decode, score, stream_attention, tag_subsets, texts
 from multis2s.metrics import word_error_counts, worst_alignments
 from multis2s.options import describe_options
 from multis2s.plots import plot_attention
@@ -189,6 +190,17 @@ def _predict(args) -> int:
     return 0
 
 
+def _draw(pipeline, example: Example, weights, labels: list[str], out: Path, title: str) -> None:
+    """One source's attention: drawn by its pipeline when it can, else a heat map over its labels or features."""
+    if hasattr(pipeline, "plot_attention"):  # a modality that draws attention over its own source
+        pipeline.plot_attention(example, weights, labels, out, title)
+        return
+    source_labels = pipeline.labels(example)
+    features = pipeline.load(example, train=False) if source_labels is None else None
+    plot_attention(weights, labels, source_labels, out, title=title,
+                   source_features=features if features is not None and features.dim() == 2 else None)
+
+
 def _attention(args) -> int:
     run = load_run(args.run_dir)
     parts = run.parts
@@ -197,15 +209,14 @@ def _attention(args) -> int:
                      device=run.device, beam=1)
     best = item.hypotheses[0]
     labels = parts.target.tokens(best.tokens) + ["<eos>"]
-    if hasattr(parts.pipeline, "plot_attention"):  # a modality that draws attention over its own source
-        parts.pipeline.plot_attention(example, best.attention, labels, args.out, item.text)
+    if not isinstance(parts.pipeline, StreamPipelines):
+        _draw(parts.pipeline, example, best.attention, labels, args.out, item.text)
         print(f"wrote {args.out}")
         return 0
-    source_labels = parts.pipeline.labels(example)
-    features = parts.pipeline.load(example, train=False) if source_labels is None else None
-    plot_attention(best.attention, labels, source_labels, args.out, title=item.text,
-                   source_features=features if features is not None and features.dim() == 2 else None)
-    print(f"wrote {args.out}")
+    for name, view, weights in stream_attention(parts.model, parts.pipeline, example, best.attention, run.device):
+        out = args.out.with_name(f"{args.out.stem}.{name}{args.out.suffix}")
+        _draw(parts.pipeline.pipelines[name], view, weights, labels, out, f"{item.text}  [{name}]")
+        print(f"wrote {out}")
     return 0
 
 

@@ -12,8 +12,10 @@ from multis2s.data.batching import bucketed_batches
 from multis2s.data.example import Example
 from multis2s.data.loader import ExampleTensors, make_loader
 from multis2s.data.pipeline import SourcePipeline
+from multis2s.data.streams import StreamPipelines
 from multis2s.data.target import TargetField
 from multis2s.errors import ConfigError
+from multis2s.model.encoder import map_tensors
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.normalise import normalise_text
 from multis2s.registry import Registry
@@ -55,6 +57,26 @@ def decode(
                        max_length_ratio=settings.max_length_ratio, max_length_offset=settings.max_length_offset)
         results.update(zip(batch.indices, found))
     return [Decoded(e, results[i], target.decode(results[i][0].tokens)) for i, e in enumerate(examples)]
+
+
+@torch.no_grad()
+def stream_attention(model: Seq2Seq, pipeline: StreamPipelines, example: Example, attention: torch.Tensor,
+                     device: torch.device) -> list[tuple[str, Example, torch.Tensor]]:
+    """A several-stream hypothesis's attention (steps, ΣS_i real positions) split by stream.
+
+    Returns, for each stream the example has, its name, the example as that stream sees it, and
+    the weights over its own encoded positions (steps, S_i).
+    """
+    sources, lengths = pipeline.collate([pipeline.load(example, train=False)])
+    move = lambda t: t.to(device)  # noqa: E731
+    encoded = model.encode(map_tensors(sources, move), map_tensors(lengths, move))
+    sizes = [int(stream.memory_mask.sum()) for stream in encoded.streams]
+    parts = []
+    for (name, stream_pipeline), weights in zip(pipeline.pipelines.items(), attention.split(sizes, dim=1)):
+        view = pipeline.view(example, stream_pipeline)
+        if view is not None:
+            parts.append((name, view, weights))
+    return parts
 
 
 def score(registry: Registry, names: list[str], decoded: list[Decoded], *, normalise: bool = False) -> dict[str, float]:

@@ -98,6 +98,10 @@ def test_two_streams_train_evaluate_and_predict(tmp_path, capsys):
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
     assert main(["predict", str(run), "a b c"]) == 2
     assert "expected modality=path items" in capsys.readouterr().err
+    assert main(["attention", str(run), "text=a b c,hint=c b a", "--out", str(tmp_path / "att.png")]) == 0
+    assert (tmp_path / "att.ours.png").stat().st_size > 0 and (tmp_path / "att.theirs.png").stat().st_size > 0
+    assert main(["attention", str(run), "text=a b c", "--out", str(tmp_path / "one.png")]) == 0
+    assert (tmp_path / "one.ours.png").exists() and not (tmp_path / "one.theirs.png").exists()
 
 
 @pytest.mark.parametrize("change, message", [

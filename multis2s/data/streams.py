@@ -45,14 +45,14 @@ class StreamPipelines:
             return example.source
         return parse_sources(example.source, example.origin or "input")
 
-    def _view(self, example: Example, pipeline: SourcePipeline) -> Example | None:
+    def view(self, example: Example, pipeline: SourcePipeline) -> Example | None:
         """The example as one stream sees it (its own item as the source), or None when absent."""
         item = self._items(example).get(pipeline.modality)
         return None if item is None else dataclasses.replace(example, source=item)
 
     def fit(self, examples: list[Example]) -> None:
         for pipeline in self.pipelines.values():
-            views = [self._view(e, pipeline) for e in examples]
+            views = [self.view(e, pipeline) for e in examples]
             pipeline.fit([v for v in views if v is not None])
 
     def state(self) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class StreamPipelines:
     def length(self, example: Example) -> int:
         """The length of the first stream the example has (the streams run in parallel in time)."""
         for pipeline in self.pipelines.values():
-            view = self._view(example, pipeline)
+            view = self.view(example, pipeline)
             if view is not None:
                 return pipeline.length(view)
         raise DataError(f"{example.origin}: the example has none of the modalities "
@@ -79,7 +79,7 @@ class StreamPipelines:
         """stream → the stream's tensor (S_i, …), or None when the example lacks its modality."""
         loaded = {}
         for name, pipeline in self.pipelines.items():
-            view = self._view(example, pipeline)
+            view = self.view(example, pipeline)
             loaded[name] = None if view is None else pipeline.load(view, train=train)
         if all(v is None for v in loaded.values()):
             self.length(example)  # raises the error naming the example

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from multis2s.data.example import Example
 from multis2s.errors import DataError
@@ -53,6 +54,47 @@ def _lines(path: Path) -> list[str]:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+def numbered_lines(path: Path) -> Iterator[tuple[str, str, Path]]:
+    """``(origin "file:LINE", line, the file's folder)`` for every line of a text file."""
+    for number, line in enumerate(_lines(path), start=1):
+        yield f"{path}:{number}", line, path.parent
+
+
+def build_examples(lines: Iterable[tuple[str, str, Path]], build: Callable[[str, Path, str], Example], *,
+                   where: Path, skip_bad: bool) -> list[Example]:
+    """``build(line, folder, origin)`` for every non-blank line; bad items raised or skipped and counted."""
+    bad = BadItems(where, skip_bad=skip_bad)
+    examples, total = [], 0
+    for origin, line, folder in lines:
+        if not line.strip():
+            continue
+        total += 1
+        try:
+            examples.append(build(line, folder, origin))
+        except DataError as error:
+            bad.reject(error)
+    return bad.finish(examples, total)
+
+
+def json_record(line: str, origin: str) -> dict:
+    """One manifest line as a JSON object; else a DataError naming ``origin``."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{origin}: not valid JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise DataError(f"{origin}: expected a JSON object")
+    return record
+
+
+def record_text(record: dict, origin: str) -> str:
+    """The record's non-empty ``text``; else a DataError naming ``origin``."""
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise DataError(f'{origin}: missing or empty "text"')
+    return text.strip()
+
+
 def _audio_example(audio: Path, text: str, origin: str, speaker: str | None) -> Example:
     """An example for an existing, non-empty, readable audio file; else a DataError naming ``origin``."""
     seconds = audio_duration(audio, origin=origin)
@@ -63,19 +105,12 @@ def _audio_example(audio: Path, text: str, origin: str, speaker: str | None) -> 
 
 
 def _manifest_example(line: str, folder: Path, origin: str) -> Example:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{origin}: not valid JSON ({exc.msg})") from None
-    if not isinstance(record, dict):
-        raise DataError(f"{origin}: expected a JSON object")
+    record = json_record(line, origin)
     if not isinstance(record.get("audio"), str) or not record["audio"].strip():
         raise DataError(f'{origin}: missing string "audio" (the audio file path)')
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise DataError(f'{origin}: missing or empty "text"')
+    text = record_text(record, origin)
     speaker = record.get("speaker")
-    return _audio_example(folder / record["audio"], text.strip(), origin, None if speaker is None else str(speaker))
+    return _audio_example(folder / record["audio"], text, origin, None if speaker is None else str(speaker))
 
 
 def read_manifest(path: Path | str, *, skip_bad: bool) -> list[Example]:
@@ -86,17 +121,7 @@ def read_manifest(path: Path | str, *, skip_bad: bool) -> list[Example]:
     seconds and the ``speaker`` when given. Blank lines are ignored.
     """
     path = Path(path)
-    bad = BadItems(path, skip_bad=skip_bad)
-    examples, total = [], 0
-    for number, line in enumerate(_lines(path), start=1):
-        if not line.strip():
-            continue
-        total += 1
-        try:
-            examples.append(_manifest_example(line, path.parent, f"{path}:{number}"))
-        except DataError as error:
-            bad.reject(error)
-    return bad.finish(examples, total)
+    return build_examples(numbered_lines(path), _manifest_example, where=path, skip_bad=skip_bad)
 
 
 def _transcript_example(line: str, chapter: Path, origin: str) -> Example:
@@ -118,18 +143,8 @@ def read_librispeech(folder: Path | str, *, skip_bad: bool) -> list[Example]:
     transcripts = sorted(folder.glob("*/*/*.trans.txt"))
     if not transcripts:
         raise DataError(f"{folder}: no LibriSpeech transcripts (speaker/chapter/*.trans.txt) found")
-    bad = BadItems(folder, skip_bad=skip_bad)
-    examples, total = [], 0
-    for transcript in transcripts:
-        for number, line in enumerate(_lines(transcript), start=1):
-            if not line.strip():
-                continue
-            total += 1
-            try:
-                examples.append(_transcript_example(line, transcript.parent, f"{transcript}:{number}"))
-            except DataError as error:
-                bad.reject(error)
-    return bad.finish(examples, total)
+    lines = (entry for transcript in transcripts for entry in numbered_lines(transcript))
+    return build_examples(lines, _transcript_example, where=folder, skip_bad=skip_bad)
 
 
 def read_speech_data(path: Path | str, *, skip_bad: bool) -> list[Example]:

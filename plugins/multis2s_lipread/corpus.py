@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -200,10 +199,10 @@ def write_av_corpus(
         sample_rate: audio rate in Hz (eSpeak's 22050 Hz output is resampled).
         progress: show a tqdm progress bar.
 
-    The corpus is built in a sibling folder ``<folder>.tmp`` and renamed to
-    ``folder`` once complete.  torch runs on one intra-op thread meanwhile
-    (restored afterwards).  Warns if any phoneme code had no viseme.
-    Returns the manifest path of each split.
+    The caller makes the write atomic (:func:`multis2s.data.cache.ensure_corpus`
+    writes into a temporary folder that it renames once complete).  torch runs
+    on one intra-op thread meanwhile (restored afterwards).  Warns if any
+    phoneme code had no viseme.  Returns the manifest path of each split.
     """
     folder = Path(folder)
     counts = {"train": num_train, "dev": num_dev, "test": num_test}
@@ -215,10 +214,7 @@ def write_av_corpus(
         )
     if folder.exists():
         raise FileExistsError(f"corpus folder {folder} already exists")
-    staging = folder.with_name(folder.name + ".tmp")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    folder.mkdir(parents=True)
     settings = _Settings(fps=fps, image_size=image_size, sample_rate=sample_rate)
     resamplers = Resamplers()
     unknown: Counter[str] = Counter()
@@ -227,14 +223,10 @@ def write_av_corpus(
     try:
         with tqdm(total=sum(counts.values()), desc=folder.name, unit="utt", disable=not progress) as bar:
             for split, count in counts.items():
-                unknown += _write_split(staging, split, count, seed=seed, settings=settings,
+                unknown += _write_split(folder, split, count, seed=seed, settings=settings,
                                         resamplers=resamplers, progress_bar=bar)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     finally:
         torch.set_num_threads(previous_threads)
-    staging.rename(folder)
     if unknown:
         warnings.warn(f"phoneme codes without a viseme (drawn as neutral): {dict(unknown)}", stacklevel=2)
     return {split: folder / f"{split}.jsonl" for split in SPLITS}
