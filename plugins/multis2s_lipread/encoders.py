@@ -60,11 +60,10 @@ class LipReadingEncoder(nn.Module):
             raise ValueError("trunk_channels needs at least one stage")
         self.frontend = nn.Conv3d(input_channels, frontend_channels, (temporal_kernel, 5, 5), stride=(1, 2, 2),
                                   padding=(temporal_kernel // 2, 2, 2), bias=False)
-        self.frontend_norm = nn.Sequential(nn.BatchNorm2d(frontend_channels), nn.ReLU(inplace=True),
-                                           nn.MaxPool2d(3, stride=2, padding=1))
+        self.frontend_norm = nn.Sequential(nn.BatchNorm2d(frontend_channels), nn.ReLU(inplace=True))
         stages, previous = [], frontend_channels
-        for index, channels in enumerate(trunk_channels):
-            stages.append(BasicBlock(in_channels=previous, out_channels=channels, stride=1 if index == 0 else 2))
+        for channels in trunk_channels:
+            stages.append(BasicBlock(in_channels=previous, out_channels=channels, stride=2))
             previous = channels
         self.trunk = nn.Sequential(*stages, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.dropout = nn.Dropout(dropout)
@@ -77,7 +76,7 @@ class LipReadingEncoder(nn.Module):
         """frames (B, T, C, H, W), mask (B, T) → per-frame vectors (B, T, trunk_channels[-1]), zero on padding."""
         x = frames * mask[:, :, None, None, None].to(frames.dtype)  # padded frames are exact zeros
         x = self.frontend(x.transpose(1, 2)).transpose(1, 2)  # (B, T, F, H/2, W/2)
-        real = x[mask]  # (N real frames, F, H/2, W/2)
+        real = x[mask]  # (N real frames, F, H/2, W/2); each trunk stage halves the frame again
         vectors = self.trunk(self.frontend_norm(real))  # (N, C_last)
         out = vectors.new_zeros(*mask.shape, vectors.size(1))  # (B, T, C_last)
         out[mask] = vectors
