@@ -11,8 +11,10 @@ subset of these hooks (decorated with :data:`multis2s.hookimpl`) and is found th
   options from the config are checked against its signature (unknown keys, missing required
   values and wrong types are config errors). Arguments whose names the core supplies (listed per
   hook below) are filled in by the core and are not config keys.
-- ``modality``: the kind of source the component handles: ``"text"``, ``"audio"``, ``"image"``,
-  ``"video"``, or ``"any"``.
+- ``modality``: the kind of source the component handles, any lower-case name (the built-ins use
+  ``"text"``, ``"audio"``, ``"image"``, ``"video"``; a new modality needs no core change), or
+  ``"any"``. A dataset that gives several kinds of source joins them with ``+``
+  (``"audio+video"``).
 - ``help``: one line, shown by ``multis2s plugins``.
 
 All hooks are called once, when the registry is first built (by the CLI or the model builder),
@@ -35,7 +37,8 @@ def register_encoders(register):
     has the attributes ``output_dim`` (D of the memory) and ``state_dim`` (size of
     ``final_state``, 0 when it has none). The core supplies the arguments that the source
     pipeline of the encoder's modality offers (text: ``vocab_size``, ``pad_id``; audio:
-    ``input_dim``; image: ``input_channels``, ``image_size``), when the factory declares them.
+    ``input_dim``; image: ``input_channels``, ``image_size``; video: ``input_channels``), when the
+    factory declares them. With ``model.encoders`` each stream's encoder gets its own pipeline's.
     """
 
 
@@ -45,7 +48,10 @@ def register_decoders(register):
 
     Called once per registry build. The factory builds a decoder with the interface of
     :class:`multis2s.model.decoder.Decoder`. The core supplies ``vocab_size``, ``pad_id``,
-    ``memory_dim`` and ``state_dim`` (of the encoder).
+    ``memory_dim`` and ``state_dim`` (of the encoder). With several encoders ``memory_dim`` is the
+    tuple of the streams' sizes, ``state_dim`` the sum of theirs, and ``prepare`` receives a
+    :class:`multis2s.model.encoder.StreamOutputs`; a decoder that takes one memory only may reject
+    a tuple with a ``ValueError``.
     """
 
 
@@ -67,8 +73,10 @@ def register_datasets(register):
     Called once per registry build. The factory builds a
     :class:`multis2s.data.dataset.Dataset`, whose ``split(name)`` returns a list of
     :class:`multis2s.data.example.Example`. Its options are the keys of ``data.dataset``
-    besides ``type``. The core supplies ``cache_dir`` (a ``pathlib.Path``) and ``skip_bad``
-    (``data.skip_bad``: skip and count bad items instead of stopping) when declared.
+    besides ``type``. The core supplies ``cache_dir`` (a ``pathlib.Path``), ``skip_bad``
+    (``data.skip_bad``: skip and count bad items instead of stopping) and ``modalities`` (the
+    tuple of modalities the config's encoders read, for a dataset that gives several) when
+    declared. For several modalities an example's ``source`` is a mapping ``modality → item``.
     """
 
 

@@ -64,10 +64,8 @@ def test_padding_is_never_attended_and_changes_nothing(enc_kind, dec_kind, optio
     torch.testing.assert_close(logits[1], alone[0], atol=1e-5, rtol=1e-4)
 
 
-@pytest.mark.parametrize("dec_kind, options", DECODERS)
-def test_step_by_step_equals_teacher_forced(dec_kind, options):
-    net = model("rnn", dec_kind, **options)
-    sources, lengths, targets_in = batch()
+def assert_step_by_step_equals_teacher_forced(net: Seq2Seq, sources, lengths, targets_in) -> None:
+    """Decoding ``targets_in`` one step at a time gives the teacher-forced logits and attention."""
     full_logits, full_attention = net(sources, lengths, targets_in)
     encoded = net.encode(sources, lengths)
     memory, state = net.decoder.prepare(encoded), net.decoder.initial_state(encoded)
@@ -75,6 +73,11 @@ def test_step_by_step_equals_teacher_forced(dec_kind, options):
         logits, attention, state = net.decoder.step(targets_in[:, t], memory, state)
         torch.testing.assert_close(logits, full_logits[:, t], atol=1e-5, rtol=1e-4)
         torch.testing.assert_close(attention, full_attention[:, t], atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dec_kind, options", DECODERS)
+def test_step_by_step_equals_teacher_forced(dec_kind, options):
+    assert_step_by_step_equals_teacher_forced(model("rnn", dec_kind, **options), *batch())
 
 
 @pytest.mark.parametrize("dec_kind", ["rnn", "transformer"])

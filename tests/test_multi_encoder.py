@@ -11,7 +11,7 @@ from multis2s.model.rnn_decoder import RNNDecoder
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.model.transformer_decoder import TransformerDecoder
 from multis2s.search import beam_search, greedy_search
-from tests.test_model import VOCAB, encoder
+from tests.test_model import VOCAB, assert_step_by_step_equals_teacher_forced, encoder
 
 DECODERS = [("rnn", dict(attention=a, input_feeding=f, fusion=fusion))
             for a in ("additive", "general", "multihead", "location") for f in (True, False)
@@ -72,15 +72,7 @@ def test_a_stream_absent_from_a_row_is_ignored_there(dec_kind, options):
 
 @pytest.mark.parametrize("dec_kind, options", [d for d in DECODERS if not d[1].get("input_feeding")])
 def test_step_by_step_equals_teacher_forced_over_two_streams(dec_kind, options):
-    net = two_stream_model(dec_kind, **options)
-    sources, lengths, targets_in = two_stream_batch()
-    full_logits, full_attention = net(sources, lengths, targets_in)
-    encoded = net.encode(sources, lengths)
-    memory, state = net.decoder.prepare(encoded), net.decoder.initial_state(encoded)
-    for t in range(targets_in.size(1)):
-        logits, attention, state = net.decoder.step(targets_in[:, t], memory, state)
-        torch.testing.assert_close(logits, full_logits[:, t], atol=1e-5, rtol=1e-4)
-        torch.testing.assert_close(attention, full_attention[:, t], atol=1e-5, rtol=1e-4)
+    assert_step_by_step_equals_teacher_forced(two_stream_model(dec_kind, **options), *two_stream_batch())
 
 
 @pytest.mark.parametrize("dec_kind, options", [("rnn", dict(fusion="gate")), ("transformer", dict(fusion="concat"))])

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from multis2s.data.example import Example
 from multis2s.errors import DataError
-from multis2s_lipread.plots import draw_over_frames
+from multis2s.plots import plot_attention
 from multis2s_lipread.video_io import ColourMode, frame_count, read_frames
 
 
@@ -154,7 +154,8 @@ class VideoPipeline:
 
     def plot_attention(self, example: Example, weights: torch.Tensor, target_labels: list[str], out: Path,
                        title: str) -> None:
-        """weights (T_out, T) → a PNG: the video's frames side by side above the attention map."""
+        """weights (T_out, T) → a PNG: the frames side by side above the map (memory step t is frame t)."""
         frames = self._frames(example)  # (T, C, H, W) uint8
         strip = torch.cat(list(frames.permute(0, 2, 3, 1)), dim=1)  # (H, T·W, C)
-        draw_over_frames(strip.numpy(), weights, target_labels, out, title)
+        plot_attention(weights, target_labels, None, out, title=title,
+                       source_image=strip[..., 0] if strip.size(2) == 1 else strip)
