@@ -15,6 +15,7 @@ import soundfile
 import torch
 
 from multis2s_audio import corpus, espeak, grammars
+from multis2s_audio.datasets import speech_dataset
 
 GRID_TEXT = "bin blue at f two now"
 
@@ -236,12 +237,15 @@ def test_interrupted_corpus_leaves_nothing_that_looks_complete(tmp_path, monkeyp
         return real_synthesise(*args, **kwargs)
 
     monkeypatch.setattr(corpus.espeak, "synthesise", failing_synthesise)
-    folder = tmp_path / "crashed"
+    monkeypatch.setenv("MULTIS2S_CACHE", str(tmp_path))
     threads_before = torch.get_num_threads()
     with pytest.raises(RuntimeError, match="simulated crash"):
-        make_corpus(folder, seed=0, grammar="open", sizes=(4, 0, 0))
+        speech_dataset(grammar="open", train_size=4, dev_size=0, test_size=0, seed=0)
     assert list(tmp_path.iterdir()) == []
     assert torch.get_num_threads() == threads_before
+    monkeypatch.setattr(corpus.espeak, "synthesise", real_synthesise)
+    dataset = speech_dataset(grammar="open", train_size=4, dev_size=0, test_size=0, seed=0)
+    assert len(dataset.split("train")) == 4
 
 
 def test_existing_corpus_folder_is_not_overwritten(small_corpus):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -175,7 +174,7 @@ class _Resampler:
 
 
 @contextmanager
-def _single_torch_thread() -> Iterator[None]:
+def single_torch_thread() -> Iterator[None]:
     """Run torch on one intra-op thread for the duration, then restore the setting.
 
     Each resampling is a convolution of about a millisecond: splitting it
@@ -297,43 +296,34 @@ def write_corpus(
             uniformly from this (low, high) range in dB; ``None`` adds none.
         progress: show a tqdm progress bar.
 
-    The corpus is built in a sibling folder named ``<folder>.tmp`` and renamed
-    to ``folder`` only once complete, so an interrupted run never leaves a
-    corpus that looks finished.  While it runs, torch is limited to one
-    intra-op thread (restored afterwards), which also keeps the resampled
-    output independent of the machine's core count.  Returns the manifest
-    path of each split.
+    The caller makes the write atomic (:func:`multis2s.data.cache.ensure_corpus`
+    writes into a temporary folder that it renames once complete).  While it
+    runs, torch is limited to one intra-op thread (restored afterwards), which
+    also keeps the resampled output independent of the machine's core count.
+    Returns the manifest path of each split.
     """
     folder = Path(folder)
     counts = {"train": num_train, "dev": num_dev, "test": num_test}
     _check_arguments(grammar, counts, sample_rate, noise_snr_db)
     if folder.exists():
         raise FileExistsError(f"corpus folder {folder} already exists")
-    staging = folder.with_name(folder.name + ".tmp")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    folder.mkdir(parents=True)
     resampler = _Resampler(espeak.sample_rate(), sample_rate)
-    try:
-        total = sum(counts.values())
-        with (
-            _single_torch_thread(),
-            tqdm(total=total, desc=folder.name, unit="utt", disable=not progress) as bar,
-        ):
-            for split, count in counts.items():
-                _write_split(
-                    staging,
-                    split,
-                    count,
-                    grammar=grammar,
-                    seed=seed,
-                    sample_rate=sample_rate,
-                    noise_snr_db=noise_snr_db,
-                    resampler=resampler,
-                    progress_bar=bar,
-                )
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    staging.rename(folder)
+    total = sum(counts.values())
+    with (
+        single_torch_thread(),
+        tqdm(total=total, desc=folder.name, unit="utt", disable=not progress) as bar,
+    ):
+        for split, count in counts.items():
+            _write_split(
+                folder,
+                split,
+                count,
+                grammar=grammar,
+                seed=seed,
+                sample_rate=sample_rate,
+                noise_snr_db=noise_snr_db,
+                resampler=resampler,
+                progress_bar=bar,
+            )
     return {split: folder / f"{split}.jsonl" for split in SPLITS}

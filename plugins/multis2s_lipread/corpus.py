@@ -41,7 +41,7 @@ import torch
 from tqdm import tqdm
 
 from multis2s_audio.audio_io import Resamplers
-from multis2s_audio.corpus import SPLITS, Speaker, speakers_for_split
+from multis2s_audio.corpus import SPLITS, Speaker, single_torch_thread, speakers_for_split
 from multis2s_audio.espeak import synthesise
 from multis2s_audio.grammars import grid_sentence, spoken_form
 from multis2s_lipread.render import MouthAppearance, render_frames
@@ -218,15 +218,11 @@ def write_av_corpus(
     settings = _Settings(fps=fps, image_size=image_size, sample_rate=sample_rate)
     resamplers = Resamplers()
     unknown: Counter[str] = Counter()
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with tqdm(total=sum(counts.values()), desc=folder.name, unit="utt", disable=not progress) as bar:
-            for split, count in counts.items():
-                unknown += _write_split(folder, split, count, seed=seed, settings=settings,
-                                        resamplers=resamplers, progress_bar=bar)
-    finally:
-        torch.set_num_threads(previous_threads)
+    total = sum(counts.values())
+    with single_torch_thread(), tqdm(total=total, desc=folder.name, unit="utt", disable=not progress) as bar:
+        for split, count in counts.items():
+            unknown += _write_split(folder, split, count, seed=seed, settings=settings,
+                                    resamplers=resamplers, progress_bar=bar)
     if unknown:
         warnings.warn(f"phoneme codes without a viseme (drawn as neutral): {dict(unknown)}", stacklevel=2)
     return {split: folder / f"{split}.jsonl" for split in SPLITS}
