@@ -7,7 +7,8 @@ The test utterances of the audio-visual run's own data set are written again wit
 their audio at each SNR (white: Gaussian noise; babble: three other test utterances spoken at
 once), video untouched, into ``bench/out/av_noise/<noise>_<snr>/`` with a manifest; every model is
 then scored on the same utterances (``multis2s evaluate RUN --data <manifest>`` gives the same
-figures). Noise is seeded by utterance, so every model hears the same noisy audio.
+figures). Noise is seeded by utterance, so every model hears the same noisy audio. A first table
+scores the utterances with one stream missing (left out of the manifest) or the audio silent.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ def mix(clean: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
 
 
 def write_condition(examples: list, kind: str, snr: str) -> Path:
-    """The test utterances with ``kind`` noise at ``snr`` dB (or clean): a manifest of video + noisy audio."""
-    folder = OUT / ("clean" if snr == "clean" else f"{kind}_{snr}")
+    """The test utterances with ``kind`` noise at ``snr`` dB, clean, or (kind ``silence``) with
+    their audio replaced by silence of the same length: a manifest of video + that audio."""
+    name = "silence" if kind == "silence" else "clean" if snr == "clean" else f"{kind}_{snr}"
+    folder = OUT / name
     manifest = folder / "test.jsonl"
     if manifest.exists():
         return manifest
@@ -60,13 +63,26 @@ def write_condition(examples: list, kind: str, snr: str) -> Path:
     lines = []
     for index, example in enumerate(examples):
         audio = Path(example.source["audio"])
-        if snr != "clean":
+        if name != "clean":
             clean, rate = soundfile.read(audio, dtype="float64")
-            noisy = mix(clean, noise_for(kind, clean, index, audio_paths[:index] + audio_paths[index + 1:]),
-                        float(snr))
+            if kind == "silence":
+                changed = np.zeros_like(clean)
+            else:
+                others = audio_paths[:index] + audio_paths[index + 1:]
+                changed = mix(clean, noise_for(kind, clean, index, others), float(snr))
             audio = (folder / f"{index:06d}.wav").resolve()
-            soundfile.write(audio, noisy.astype(np.float32), rate, subtype="PCM_16")
+            soundfile.write(audio, changed.astype(np.float32), rate, subtype="PCM_16")
         lines.append(json.dumps({"video": example.source["video"], "audio": str(audio), "text": example.target}))
+    manifest.write_text("\n".join(lines) + "\n")
+    return manifest
+
+
+def write_without(examples: list, modality: str) -> Path:
+    """A manifest of the test utterances with one modality left out (that stream is then absent)."""
+    manifest = OUT / f"no_{modality}" / "test.jsonl"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps({**{k: v for k, v in e.source.items() if k != modality}, "text": e.target})
+             for e in examples]
     manifest.write_text("\n".join(lines) + "\n")
     return manifest
 
@@ -91,7 +107,19 @@ def main() -> None:
     args = parser.parse_args()
     runs = {name: load_run(path) for name, path in (("audio", args.audio), ("video", args.video), ("av", args.av))}
     examples = dataset_of(runs["av"]).split("test")[: args.count]
-    video_wer = wer_of(runs["video"], write_condition(examples, "white", "clean"), args.beam)  # no audio in it
+    clean = write_condition(examples, "white", "clean")
+    video_wer = wer_of(runs["video"], clean, args.beam)  # the video is the same in every condition
+    print(f"\none stream missing or silent, {len(examples)} test utterances, WER %\n")
+    print("| test input | audio only | video only | audio + video |\n|---|---|---|---|")
+    print(f"| both clean | {wer_of(runs['audio'], clean, args.beam):.2f} | {video_wer:.2f} | "
+          f"{wer_of(runs['av'], clean, args.beam):.2f} |")
+    no_video = write_without(examples, "video")
+    print(f"| video missing | {wer_of(runs['audio'], no_video, args.beam):.2f} | – | "
+          f"{wer_of(runs['av'], no_video, args.beam):.2f} |")
+    print(f"| audio missing | – | {video_wer:.2f} | {wer_of(runs['av'], write_without(examples, 'audio'), args.beam):.2f} |")
+    silent = write_condition(examples, "silence", "clean")
+    print(f"| audio silent | {wer_of(runs['audio'], silent, args.beam):.2f} | {video_wer:.2f} | "
+          f"{wer_of(runs['av'], silent, args.beam):.2f} |", flush=True)
     for kind in args.noise:
         print(f"\n{kind} noise, {len(examples)} test utterances, WER %\n")
         print("| SNR (dB) | audio only | video only | audio + video |\n|---|---|---|---|")
