@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from multis2s_vision.ceiling import main as ceiling_main
+from multis2s_vision.ceiling import reference_ceiling
 from multis2s_vision.cider import cider_d, cider_d_per_item
 from multis2s_vision.scenes import COLOURS, HELD_OUT_PAIRS, KINDS, SIZES, write_scenes
 
@@ -31,6 +33,9 @@ POSITION_CELLS = {
     "at the top": (1, 0),
     "at the bottom": (1, 2),
 }
+
+OPENERS = ("there is ", "a picture of ")
+TURNED_ROUND = re.compile(rf"^{MENTION} (below|to the right of) ")
 
 Item = tuple[dict, list[str]]
 
@@ -147,13 +152,47 @@ def test_each_shape_is_drawn_in_its_colour_inside_its_box_only(dataset, splits) 
                 assert min(colour_distance(outside, rgb) for rgb in COLOURS.values()) > 60
 
 
+def without_opener(caption: str) -> str:
+    """Return a caption with its opener, if any, removed."""
+    for opener in OPENERS:
+        if caption.startswith(opener):
+            return caption.removeprefix(opener)
+    return caption
+
+
 def test_captions_mention_exactly_the_drawn_shapes_with_their_sizes(splits) -> None:
     for image, captions in (item for items in splits.values() for item in items):
         sizes = {(shape["colour"], shape["kind"]): shape["size"] for shape in image["shapes"]}
         for caption in captions:
             assert mentioned_pairs(caption) == set(sizes)
-            for size, colour, kind in re.findall(rf"({'|'.join(SIZES)}) (\w+) (\w+)", caption):
+            named = re.findall(rf"({'|'.join(SIZES)}) (\w+) (\w+)", caption)
+            assert len(named) == len(sizes), caption
+            for size, colour, kind in named:
                 assert sizes[(colour, kind)] == size
+
+
+def test_captions_name_shapes_in_reading_order_unless_the_relation_is_turned_round(splits) -> None:
+    turned = 0
+    for image, captions in (item for items in splits.values() for item in items):
+        cells = {(shape["colour"], shape["kind"]): cell_of(shape["box"]) for shape in image["shapes"]}
+        reading_order = sorted(cells, key=lambda pair: cells[pair][::-1])
+        for caption in captions:
+            body = without_opener(caption)
+            order = re.findall(MENTION, body)
+            if TURNED_ROUND.match(body):
+                order[:2] = order[1::-1]
+                turned += 1
+            assert order == reading_order, (caption, image["shapes"])
+    assert turned > 50
+
+
+def test_captions_of_an_image_are_at_most_three_descriptions_with_or_without_an_opener(splits) -> None:
+    for image, captions in (item for items in splits.values() for item in items):
+        bodies = {without_opener(caption) for caption in captions}
+        if len(image["shapes"]) == 1:
+            assert len(captions) == 3 and len(bodies) == 1, captions
+        else:
+            assert len(captions) == 5 and 2 <= len(bodies) <= 3, captions
 
 
 def test_relations_and_positions_in_captions_match_the_boxes(splits) -> None:
@@ -326,3 +365,30 @@ def test_cider_rises_as_the_hypothesis_approaches_the_references(splits) -> None
 def test_cider_rejects_bad_arguments(hypotheses: list, references: list, options: dict) -> None:
     with pytest.raises(ValueError):
         cider_d(hypotheses, references, **options)
+
+
+def test_reference_ceiling_is_perfect_for_agreeing_references_and_zero_for_disjoint_ones() -> None:
+    agreeing = [["a red circle on the left"] * 3, ["a blue square at the top"] * 3]
+    assert reference_ceiling(agreeing) == pytest.approx({"bleu": 100.0, "cider_d": 10.0})
+    disjoint = [["one two three four", "five six seven eight"], ["nine ten eleven twelve", "a b c d"]]
+    assert reference_ceiling(disjoint) == pytest.approx({"bleu": 0.0, "cider_d": 0.0})
+
+
+@pytest.mark.parametrize("references", [[], [["only one"], ["two", "refs"]]])
+def test_reference_ceiling_needs_images_with_two_references(references: list) -> None:
+    with pytest.raises(ValueError):
+        reference_ceiling(references)
+
+
+def test_ceiling_of_the_scene_captions_is_well_above_the_target(dataset, capsys) -> None:
+    assert ceiling_main([str(dataset[1]["test"])]) == 0
+    lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert set(lines) == {f"all ({COUNTS['test']} images)", f"unseen_combination ({COUNTS['test'] // 2} images)"}
+    bleu = float(lines[f"all ({COUNTS['test']} images)"].split()[1])
+    assert bleu > 80
+
+
+@pytest.mark.parametrize("argv", [["train_size"], ["colour=3"], ["missing.json"]])
+def test_ceiling_command_rejects_bad_arguments_with_one_line(argv: list[str], capsys) -> None:
+    assert ceiling_main(argv) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1

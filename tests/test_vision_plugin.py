@@ -178,6 +178,14 @@ def test_shapes_dataset_is_generated_once_with_tagged_test_split():
     assert shapes_dataset(train_size=6, dev_size=2, test_size=4, seed=3).split("test") == test
 
 
+def test_shapes_corpus_made_by_another_grammar_version_is_not_reused(monkeypatch):
+    first = shapes_dataset(train_size=4, dev_size=1, test_size=2, seed=9).split("test")[0].source
+    monkeypatch.setattr("multis2s_vision.datasets.GRAMMAR_VERSION", -1)
+    other = shapes_dataset(train_size=4, dev_size=1, test_size=2, seed=9).split("test")[0].source
+    assert Path(first).parents[3] != Path(other).parents[3]
+    assert Path(first).read_bytes() == Path(other).read_bytes()
+
+
 # encoders
 
 

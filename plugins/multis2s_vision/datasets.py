@@ -18,7 +18,7 @@ from PIL import Image
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
 from multis2s.errors import DataError
-from multis2s_vision.scenes import write_scenes
+from multis2s_vision.scenes import GRAMMAR_VERSION, write_scenes
 
 SplitKind = Literal["train", "eval"]
 SPLIT_KINDS = ("train", "eval")
@@ -197,10 +197,11 @@ def shapes_dataset(*, train_size: int = 8000, dev_size: int = 500, test_size: in
                    seed: int = 1, skip_bad: bool = False) -> CaptionDataset:
     """Generated scenes of coloured shapes with relation captions (see :mod:`multis2s_vision.scenes`).
 
-    Written once into the data cache; half of the test images hold a (colour, shape) pair never
+    Written once into the data cache, keyed by the options and the grammar version; half of the test images hold a (colour, shape) pair never
     seen in training, tagged ``unseen_combination`` so evaluation reports that subset.
     """
-    options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, image_size=image_size, seed=seed)
+    options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, image_size=image_size, seed=seed,
+                   grammar=GRAMMAR_VERSION)
     folder = ensure_corpus("shapes", options, lambda temporary: write_scenes(
         temporary / "scenes", num_train=train_size, num_dev=dev_size, num_test=test_size, image_size=image_size,
         seed=seed)) / "scenes"

@@ -6,17 +6,28 @@ shape has a kind, a colour and a size; within its cell it gets a little size
 and position jitter.  The background is a pale colour, plain or with light
 grey noise.
 
-Each image gets ``CAPTIONS_PER_IMAGE`` distinct captions made by a small
-grammar, all true of the image and all mentioning every shape, e.g.::
+Each image gets up to ``CAPTIONS_PER_IMAGE`` distinct captions, all true of
+the image and all naming every shape with its size, colour and kind.  They are
+phrasings of one canonical description, so that a correct caption can match a
+reference word for word: the shapes are taken in reading order (top row first,
+left to right), and a caption is one of
 
-    a red circle above a small blue square
-    there is a blue square below a red circle
-    a picture of a large green triangle to the left of a yellow star
-    a red circle over a blue square and an orange diamond on the right
+* a relation: the first two shapes joined by the relation that reads the scene
+  in that order (``above`` when their rows differ, else ``to the left of``),
+  any third shape placed after ``and``;
+* the same relation turned round (``below`` / ``to the right of``), the second
+  shape named first;
+* a placement: every shape followed by where it is in the image;
 
-Captions are lowercase words separated by single spaces; a shape is always
-mentioned as ``a|an [small|large] <colour> <kind>``, so the bigram
-``<colour> <kind>`` names it.
+each bare or after an opener (``there is``, ``a picture of``), e.g.::
+
+    a small red circle above a large blue square
+    there is a large blue square below a small red circle
+    a picture of a small red circle at the top and a large blue square in the middle
+
+A one-shape scene has only the placement, so three captions.  Captions are
+lowercase words separated by single spaces; a shape is always mentioned as
+``a|an <size> <colour> <kind>``, so the bigram ``<colour> <kind>`` names it.
 
 The (colour, kind) pairs in ``HELD_OUT_PAIRS`` never occur in train or dev.
 The test split mixes scenes drawn like the training ones (but distinct from
@@ -54,6 +65,8 @@ HELD_OUT_PAIRS = (("red", "triangle"), ("blue", "star"), ("yellow", "circle"))
 SPLITS = ("train", "dev", "test")
 CAPTIONS_PER_IMAGE = 5
 MIN_IMAGE_SIZE = 32
+GRAMMAR_VERSION = 2
+"""Changes whenever the scenes or captions drawn for a given seed change (1: free word order)."""
 
 _SEEN_PAIRS = tuple(pair for pair in product(COLOURS, KINDS) if pair not in HELD_OUT_PAIRS)
 _GRID = 3
@@ -66,9 +79,7 @@ _STAR_INNER_RATIO = 0.45
 _BACKGROUNDS = ((238, 238, 232), (228, 234, 242), (242, 236, 222), (230, 240, 230))
 _TEXTURE_AMPLITUDE = 6
 _OPENERS = ("", "there is ", "a picture of ")
-_PLACEMENT_CAPTION_SHARE = 0.2
 _MAX_DRAWS_PER_SCENE = 1000
-_MAX_DRAWS_PER_CAPTION_SET = 200
 _PNG_COMPRESS_LEVEL = 1
 
 Box = tuple[int, int, int, int]
@@ -314,68 +325,56 @@ def _jittered_start(rng: random.Random, first: int, last: int, side: int) -> int
 
 
 def _captions(rng: random.Random, specs: tuple[ShapeSpec, ...]) -> tuple[str, ...]:
-    """Draw ``CAPTIONS_PER_IMAGE`` distinct true captions of the scene."""
-    captions: list[str] = []
-    for _ in range(_MAX_DRAWS_PER_CAPTION_SET):
-        caption = _caption(rng, specs)
-        if caption not in captions:
-            captions.append(caption)
-            if len(captions) == CAPTIONS_PER_IMAGE:
-                break
-    return tuple(captions)
+    """Draw up to ``CAPTIONS_PER_IMAGE`` distinct captions among every phrasing of the scene."""
+    phrasings = [opener + body for body in _bodies(specs) for opener in _OPENERS]
+    return tuple(rng.sample(phrasings, min(CAPTIONS_PER_IMAGE, len(phrasings))))
 
 
-def _caption(rng: random.Random, specs: tuple[ShapeSpec, ...]) -> str:
-    """Draw one caption that mentions every shape and states only true facts."""
-    opener = rng.choice(_OPENERS)
-    order = rng.sample(specs, len(specs))
-    if len(order) == 1 or rng.random() < _PLACEMENT_CAPTION_SHARE:
-        return opener + " and ".join(_placed_mention(rng, spec) for spec in order)
-    first, second, *rest = order
-    relation = rng.choice(_relations(first, second))
-    phrases = [f"{_mention(rng, first)} {relation} {_mention(rng, second)}"]
-    phrases.extend(_placed_mention(rng, spec) for spec in rest)
-    return opener + " and ".join(phrases)
+def _bodies(specs: tuple[ShapeSpec, ...]) -> tuple[str, ...]:
+    """Return the opener-less descriptions of a scene: relation, relation turned round, placement."""
+    ordered = sorted(specs, key=lambda spec: (spec.row, spec.column))
+    placement = " and ".join(_placed_mention(spec) for spec in ordered)
+    if len(ordered) == 1:
+        return (placement,)
+    first, second, *rest = ordered
+    tail = "".join(f" and {_placed_mention(spec)}" for spec in rest)
+    forward, backward = _relations(first, second)
+    return (
+        f"{_mention(first)} {forward} {_mention(second)}{tail}",
+        f"{_mention(second)} {backward} {_mention(first)}{tail}",
+        placement,
+    )
 
 
-def _mention(rng: random.Random, spec: ShapeSpec) -> str:
-    """Name a shape as ``a|an [size] colour kind``, the size word half of the time."""
-    words = f"{spec.colour} {spec.kind}"
-    if rng.random() < 0.5:
-        words = f"{spec.size} {words}"
+def _mention(spec: ShapeSpec) -> str:
+    """Name a shape as ``a|an size colour kind``."""
+    words = f"{spec.size} {spec.colour} {spec.kind}"
     article = "an" if words[0] in "aeiou" else "a"
     return f"{article} {words}"
 
 
-def _placed_mention(rng: random.Random, spec: ShapeSpec) -> str:
-    """Name a shape followed by where it is in the image."""
-    return f"{_mention(rng, spec)} {rng.choice(_positions(spec))}"
+def _placed_mention(spec: ShapeSpec) -> str:
+    """Name a shape followed by where its cell is in the image."""
+    return f"{_mention(spec)} {_position(spec)}"
 
 
-def _positions(spec: ShapeSpec) -> tuple[str, ...]:
-    """Return the phrases that say where a shape's cell is in the image."""
+def _position(spec: ShapeSpec) -> str:
+    """Return the phrase that says where a shape's cell is in the image."""
     column, row = _COLUMN_WORDS[spec.column], _ROW_WORDS[spec.row]
     if column == "middle" and row == "middle":
-        return ("in the middle", "in the centre")
+        return "in the middle"
     if row == "middle":
-        return (f"on the {column}",)
+        return f"on the {column}"
     if column == "middle":
-        return (f"at the {row}",)
-    return (f"in the {row} {column} corner", f"at the {row} {column}")
+        return f"at the {row}"
+    return f"in the {row} {column} corner"
 
 
-def _relations(first: ShapeSpec, second: ShapeSpec) -> tuple[str, ...]:
-    """Return the phrases ``r`` for which "first r second" is true (cells must differ)."""
-    phrases: list[str] = []
+def _relations(first: ShapeSpec, second: ShapeSpec) -> tuple[str, str]:
+    """Return (r, inverse r) with "first r second" true, ``first`` before ``second`` in reading order."""
     if first.row < second.row:
-        phrases += ["above", "over"]
-    elif first.row > second.row:
-        phrases += ["below", "under"]
-    if first.column < second.column:
-        phrases.append("to the left of")
-    elif first.column > second.column:
-        phrases.append("to the right of")
-    return tuple(phrases)
+        return "above", "below"
+    return "to the left of", "to the right of"
 
 
 def _render(scene: Scene, image_size: int) -> Image.Image:
