@@ -49,7 +49,7 @@ def plot_attention(
     if source_labels is not None and len(source_labels) == positions:
         axis.set_xticks([i + 0.5 for i in range(positions)], labels=source_labels, rotation=90)
     else:
-        axis.set_xlabel("source position" if source_features is None else "source frame")
+        axis.set_xlabel("source position" if source_features is None and source_image is None else "source frame")
     axis.set_ylabel("output token")
     if title:
         figure.suptitle(title)

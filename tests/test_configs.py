@@ -9,6 +9,7 @@ import pytest
 from multis2s.assembly import build_model, build_pipeline, build_target
 from multis2s.config import load_config
 from multis2s.data.example import Example
+from multis2s.data.streams import StreamPipelines
 from multis2s.plugins import load_registry
 
 CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
@@ -20,7 +21,10 @@ def test_config_loads_and_builds(path):
     registry = load_registry(config.plugins)
     registry.get("datasets", config.data.dataset.type)
     pipeline = build_pipeline(config, registry, str(path))
-    examples = [Example("a b c", "x y"), Example("c d", "z")]
+    sources = ["a b c", "c d"]
+    if isinstance(pipeline, StreamPipelines):  # several encoders read a mapping modality → item
+        sources = [{p.modality: text for p in pipeline.pipelines.values()} for text in sources]
+    examples = [Example(sources[0], "x y"), Example(sources[1], "z")]
     pipeline.fit(examples)
     target = build_target(config, registry, str(path), None, examples)
     model = build_model(config, registry, str(path), pipeline, target)
