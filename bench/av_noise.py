@@ -95,6 +95,21 @@ def wer_of(run, manifest: Path, beam: int | None) -> float:
     return score(parts.registry, ["wer"], decoded, normalise=parts.config.eval.normalise)["wer"]
 
 
+def stream_table(runs: dict, examples: list, video_wer: float, clean: Path, beam: int | None) -> None:
+    """WER with both streams clean, with one stream missing, and with the audio silent."""
+    print(f"\none stream missing or silent, {len(examples)} test utterances, WER %\n")
+    print("| test input | audio only | video only | audio + video |\n|---|---|---|---|")
+    print(f"| both clean | {wer_of(runs['audio'], clean, beam):.2f} | {video_wer:.2f} | "
+          f"{wer_of(runs['av'], clean, beam):.2f} |")
+    no_video = write_without(examples, "video")
+    print(f"| video missing | {wer_of(runs['audio'], no_video, beam):.2f} | – | "
+          f"{wer_of(runs['av'], no_video, beam):.2f} |")
+    print(f"| audio missing | – | {video_wer:.2f} | {wer_of(runs['av'], write_without(examples, 'audio'), beam):.2f} |")
+    silent = write_condition(examples, "silence", "clean")
+    print(f"| audio silent | {wer_of(runs['audio'], silent, beam):.2f} | {video_wer:.2f} | "
+          f"{wer_of(runs['av'], silent, beam):.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--audio", type=Path, required=True, help="audio-only run on the audio-visual corpus")
@@ -104,22 +119,15 @@ def main() -> None:
     parser.add_argument("--snr", nargs="+", default=["clean", "20", "10", "5", "0", "-5"])
     parser.add_argument("--count", type=int, default=1000, help="test utterances used")
     parser.add_argument("--beam", type=int, default=None, help="beam size (default: each run's eval.beam)")
+    parser.add_argument("--stream-table", action=argparse.BooleanOptionalAction, default=True,
+                        help="also score with one stream missing or the audio silent")
     args = parser.parse_args()
     runs = {name: load_run(path) for name, path in (("audio", args.audio), ("video", args.video), ("av", args.av))}
     examples = dataset_of(runs["av"]).split("test")[: args.count]
     clean = write_condition(examples, "white", "clean")
     video_wer = wer_of(runs["video"], clean, args.beam)  # the video is the same in every condition
-    print(f"\none stream missing or silent, {len(examples)} test utterances, WER %\n")
-    print("| test input | audio only | video only | audio + video |\n|---|---|---|---|")
-    print(f"| both clean | {wer_of(runs['audio'], clean, args.beam):.2f} | {video_wer:.2f} | "
-          f"{wer_of(runs['av'], clean, args.beam):.2f} |")
-    no_video = write_without(examples, "video")
-    print(f"| video missing | {wer_of(runs['audio'], no_video, args.beam):.2f} | – | "
-          f"{wer_of(runs['av'], no_video, args.beam):.2f} |")
-    print(f"| audio missing | – | {video_wer:.2f} | {wer_of(runs['av'], write_without(examples, 'audio'), args.beam):.2f} |")
-    silent = write_condition(examples, "silence", "clean")
-    print(f"| audio silent | {wer_of(runs['audio'], silent, args.beam):.2f} | {video_wer:.2f} | "
-          f"{wer_of(runs['av'], silent, args.beam):.2f} |", flush=True)
+    if args.stream_table:
+        stream_table(runs, examples, video_wer, clean, args.beam)
     for kind in args.noise:
         print(f"\n{kind} noise, {len(examples)} test utterances, WER %\n")
         print("| SNR (dB) | audio only | video only | audio + video |\n|---|---|---|---|")
@@ -127,6 +135,7 @@ def main() -> None:
             manifest = write_condition(examples, kind, snr)
             audio, both = wer_of(runs["audio"], manifest, args.beam), wer_of(runs["av"], manifest, args.beam)
             print(f"| {snr} | {audio:.2f} | {video_wer:.2f} | {both:.2f} |", flush=True)
+
 
 if __name__ == "__main__":
     main()
