@@ -67,11 +67,12 @@ def greedy_search(
             break
     ids = torch.stack(emitted, dim=1).tolist()  # (B, steps)
     attention = torch.stack(weights_per_step, dim=1)  # (B, steps, S)
+    real_positions = memory.mask  # (B, S)
     results = []
     for row in range(batch):
         out = ids[row][: ids[row].index(EOS_ID)] if EOS_ID in ids[row] else ids[row]
         steps = min(len(out) + 1, len(ids[row]))
-        real = attention[row, :steps][:, memory.mask[row]]  # (steps, real positions)
+        real = attention[row, :steps][:, real_positions[row]]  # (steps, real positions)
         results.append([Hypothesis(out, float(scores[row]), real.cpu())])
     return results
 
