@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Mapping, Protocol
 
 
 @dataclass(frozen=True)
 class Example:
     """A source item (text, or a path to a wav / image / video file) and its target text.
 
-    ``origin`` is ``"file:line"`` (or an id) for error messages; ``tags`` hold extra facts used
+    For several encoder streams the source is a mapping ``modality → item`` (e.g.
+    ``{"audio": "a.wav", "video": "a.npy"}``, see :mod:`multis2s.data.streams`). ``origin`` is ``"file:line"`` (or an id) for error messages; ``tags`` hold extra facts used
     to report subsets (e.g. ``{"unseen_combination": True}``).
     """
 
-    source: str
+    source: str | Mapping[str, str]
     target: str
     origin: str = ""
     tags: dict[str, Any] = field(default_factory=dict)

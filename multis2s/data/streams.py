@@ -66,24 +66,23 @@ class StreamPipelines:
         """Per-stream values are handed to each stream's encoder by the assembly, not from here."""
         return {}
 
+    def _views(self, example: Example) -> dict[str, Example | None]:
+        """stream → the example as that stream sees it, or None; an example with no stream at all is a DataError."""
+        views = {name: self.view(example, pipeline) for name, pipeline in self.pipelines.items()}
+        if all(v is None for v in views.values()):
+            raise DataError(f"{example.origin}: the example has none of the modalities "
+                            f"{', '.join(p.modality for p in self.pipelines.values())}")
+        return views
+
     def length(self, example: Example) -> int:
         """The length of the first stream the example has (the streams run in parallel in time)."""
-        for pipeline in self.pipelines.values():
-            view = self.view(example, pipeline)
-            if view is not None:
-                return pipeline.length(view)
-        raise DataError(f"{example.origin}: the example has none of the modalities "
-                        f"{', '.join(p.modality for p in self.pipelines.values())}")
+        name, view = next((n, v) for n, v in self._views(example).items() if v is not None)
+        return self.pipelines[name].length(view)
 
     def load(self, example: Example, *, train: bool) -> dict[str, torch.Tensor | None]:
         """stream → the stream's tensor (S_i, …), or None when the example lacks its modality."""
-        loaded = {}
-        for name, pipeline in self.pipelines.items():
-            view = self.view(example, pipeline)
-            loaded[name] = None if view is None else pipeline.load(view, train=train)
-        if all(v is None for v in loaded.values()):
-            self.length(example)  # raises the error naming the example
-        return loaded
+        return {name: None if view is None else self.pipelines[name].load(view, train=train)
+                for name, view in self._views(example).items()}
 
     def collate(self, items: list[dict[str, torch.Tensor | None]]) -> tuple[dict[str, torch.Tensor],
                                                                              dict[str, torch.Tensor]]:

@@ -44,13 +44,14 @@ class MultiEncoder(nn.Module):
         """
         if not inputs:
             raise ValueError("no stream has any input")
-        batch = next(iter(lengths.values())).size(0)
+        any_lengths = next(iter(lengths.values()))  # (B,)
+        batch = any_lengths.size(0)
         outputs = []
         for name, encoder in self.encoders.items():
             if name in inputs:
                 outputs.append(self._encode(encoder, inputs[name], lengths[name]))
             else:
-                outputs.append(self._absent(encoder, batch, next(iter(lengths.values())).device))
+                outputs.append(self._absent(encoder, batch, any_lengths.device))
         if self.training and self.stream_dropout > 0:
             outputs = self._drop_streams(outputs)
         states = [o.final_state if o.final_state is not None else o.memory.new_zeros(batch, e.state_dim)

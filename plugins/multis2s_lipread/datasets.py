@@ -24,6 +24,8 @@ from multis2s_lipread.video_io import frame_count
 
 MODALITIES = ("audio", "video")
 TIME_DECIMALS = 3
+FPS = 25.0
+MAX_OFFSET_SECONDS = 0.2
 
 
 class AVSplits:
@@ -84,8 +86,8 @@ def av_manifest_dataset(
     train: str,
     dev: str | None = None,
     test: str | None = None,
-    fps: float = 25.0,
-    max_offset: float = 0.2,
+    fps: float = FPS,
+    max_offset: float = MAX_OFFSET_SECONDS,
     modalities: tuple[str, ...] = MODALITIES,
     skip_bad: bool = False,
 ) -> AVSplits:
@@ -116,8 +118,8 @@ def synthetic_av_dataset(
 
     def write(folder: Path) -> None:
         write_av_corpus(folder / "corpus", num_train=train_size, num_dev=dev_size, num_test=test_size, seed=seed,
-                        image_size=image_size)
+                        image_size=image_size, fps=int(FPS))
 
     corpus = ensure_corpus("av-grid", options, write) / "corpus"
-    return AVSplits({split: corpus / f"{split}.jsonl" for split in SPLITS}, modalities=modalities, fps=25.0,
-                    max_offset=0.2, skip_bad=skip_bad)
+    return AVSplits({split: corpus / f"{split}.jsonl" for split in SPLITS}, modalities=modalities, fps=FPS,
+                    max_offset=MAX_OFFSET_SECONDS, skip_bad=skip_bad)
