@@ -1,12 +1,16 @@
-"""Config → the parts of a run: dataset, source pipeline, target field and model.
+"""Config → the resolved config and the parts of a run: dataset, source streams, target field, model.
 
-Every error here is raised before any training starts and names the config key it is about.
+:func:`resolve` completes every component's options (defaults filled in, relative paths made
+absolute, nested components named) against the registry and builds each stream's source pipeline;
+the ``build_*`` functions make the parts from the resolved config. Every error here is raised
+before any training starts and names the config key it is about.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 import torch
 from torch import nn
@@ -14,22 +18,21 @@ from torch import nn
 from multis2s import options
 from multis2s.config import ComponentSpec, Config
 from multis2s.data.cache import cache_root
-from multis2s.data.example import Dataset, Example
+from multis2s.data.example import Dataset
 from multis2s.data.loader import Batch
-from multis2s.data.pipeline import SourcePipeline
-from multis2s.data.streams import StreamPipelines
+from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.data.vocabulary import PAD_ID, Vocabulary
 from multis2s.errors import ConfigError, PluginError
-from multis2s.model.encoder import EncoderOutput, StreamOutputs
-from multis2s.model.multi_encoder import MultiEncoder
 from multis2s.model.seq2seq import Seq2Seq
+from multis2s.model.streams import StreamEncoders
 from multis2s.registry import Component, Registry
+from multis2s.search.hypothesis import Search
 
-
-SUPPLIED_ARGUMENTS = ("vocab_size", "pad_id", "memory_dim", "state_dim", "input_dim", "input_channels",
-                      "image_size", "cache_dir", "skip_bad", "modalities")
-"""Factory arguments the core or a source pipeline fills in: never config keys."""
+DATASET_INPUTS = ("cache_dir", "skip_bad", "streams")
+"""What the core supplies to dataset factories (``register_datasets``)."""
+DECODER_INPUTS = ("vocab_size", "pad_id", "memory_dims", "state_dim")
+"""What the core supplies to decoder factories (``register_decoders``)."""
 
 
 @dataclass
@@ -38,87 +41,115 @@ class Parts:
 
     config: Config
     registry: Registry
-    dataset: Dataset
-    pipeline: SourcePipeline
+    streams: SourceStreams
     target: TargetField
     model: Seq2Seq
 
 
-def _component(registry: Registry, kind: str, spec: ComponentSpec, origin: str) -> Component:
+def component(registry: Registry, kind: str, spec: ComponentSpec, origin: str) -> Component:
+    """The registered component a spec's ``type`` names; an unknown name is a ConfigError at that key."""
     try:
         return registry.get(kind, spec.type)
     except PluginError as exc:
         raise ConfigError(f"{origin}: {spec.where}.type: {exc}") from None
 
 
-def _build(component: Component, spec: ComponentSpec, origin: str, supplied: dict[str, Any] | None = None) -> Any:
-    return options.build(component.factory, spec.options, where=f"{origin}: {spec.where}", supplied=supplied)
+def _resolve(registry: Registry, factory: Any, spec: ComponentSpec, origin: str,
+             supplied: Collection[str] = ()) -> options.Resolved:
+    return options.resolve(factory, spec.options, where=f"{origin}: {spec.where}", supplied=supplied,
+                           registry=registry, base=spec.base)
 
 
-def _encoders(config: Config, registry: Registry, origin: str) -> dict[str, tuple[Component, ComponentSpec]]:
-    """Stream name → (encoder component, its spec); a single encoder is the stream ``source``."""
-    return {name: (_component(registry, "encoders", spec, origin), spec)
-            for name, spec in config.model.streams().items()}
+def _build(registry: Registry, factory: Any, spec: ComponentSpec, origin: str, supplied: dict[str, Any]) -> Any:
+    return options.build(factory, spec.options, where=f"{origin}: {spec.where}", supplied=supplied, registry=registry,
+                         base=spec.base)
+
+
+def _complete(registry: Registry, factory: Any, spec: ComponentSpec, origin: str,
+              supplied: Collection[str] = ()) -> ComponentSpec:
+    return spec.with_options(_resolve(registry, factory, spec, origin, supplied).plain)
+
+
+def stream_modalities(config: Config, registry: Registry, origin: str) -> dict[str, str]:
+    """Stream name → the modality its encoder reads."""
+    return {name: component(registry, "encoders", spec, origin).modality for name, spec in config.model.encoders.items()}
+
+
+def _check_dataset(config: Config, dataset: Component, modalities: dict[str, str], origin: str) -> None:
+    """The dataset gives what every encoder reads (a dataset may give several: ``audio+video``)."""
+    offered = set(dataset.modality.split("+"))
+    for name, spec in config.model.encoders.items():
+        modality = modalities[name]
+        if "any" not in offered and modality != "any" and modality not in offered:
+            raise ConfigError(f"{origin}: data.dataset: {dataset.name!r} gives {dataset.modality} sources but "
+                              f"encoder {spec.type!r} reads {modality}")
+
+
+def _pipelines(config: Config, registry: Registry, origin: str, modalities: dict[str, str]
+               ) -> tuple[dict[str, ComponentSpec], SourceStreams]:
+    """Each stream's complete ``data.source`` options and its (unfitted) source pipeline."""
+    specs, pipelines = {}, {}
+    for name, spec in config.data.source.items():
+        factory = component(registry, "modalities", dataclasses.replace(spec, type=modalities[name]), origin).factory
+        specs[name] = _complete(registry, factory, spec, origin)
+        pipelines[name] = _build(registry, factory, specs[name], origin, {})
+    return specs, SourceStreams(pipelines)
+
+
+def resolve(config: Config, registry: Registry, origin: str) -> tuple[Config, SourceStreams]:
+    """The config with every component's options complete, and the streams' source pipelines.
+
+    Resolving a resolved config changes nothing, so a run folder's saved config rebuilds its run.
+    """
+    modalities = stream_modalities(config, registry, origin)
+    data, model, settings = config.data, config.model, config.eval
+    dataset = component(registry, "datasets", data.dataset, origin)
+    _check_dataset(config, dataset, modalities, origin)
+    sources, streams = _pipelines(config, registry, origin, modalities)
+    encoders = {name: _complete(registry, component(registry, "encoders", spec, origin).factory, spec, origin,
+                                streams.pipelines[name].encoder_inputs())
+                for name, spec in model.encoders.items()}
+    decoder = _complete(registry, component(registry, "decoders", model.decoder, origin).factory, model.decoder,
+                        origin, DECODER_INPUTS)
+    tokenizer = data.target.tokenizer
+    search = settings.search
+    resolved = dataclasses.replace(
+        config,
+        data=dataclasses.replace(
+            data, source=sources,
+            dataset=_complete(registry, dataset.factory, data.dataset, origin, DATASET_INPUTS),
+            target=dataclasses.replace(data.target, tokenizer=_complete(
+                registry, component(registry, "tokenizers", tokenizer, origin).factory, tokenizer, origin))),
+        model=dataclasses.replace(model, encoders=encoders, decoder=decoder),
+        eval=dataclasses.replace(settings, search=_complete(
+            registry, component(registry, "searches", search, origin).factory, search, origin)),
+    )
+    return resolved, streams
 
 
 def build_dataset(config: Config, registry: Registry, origin: str) -> Dataset:
-    """The dataset of ``data.dataset``, after checking it gives what every encoder reads.
-
-    A dataset's modality may name several (``audio+video``): it then gives any of them, and its
-    factory may declare ``modalities`` to learn which ones the encoders read.
-    """
+    """The dataset of ``data.dataset``, given the core's supplied arguments."""
     spec = config.data.dataset
-    component = _component(registry, "datasets", spec, origin)
-    offered = set(component.modality.split("+"))
-    modalities = []
-    for encoder, _ in _encoders(config, registry, origin).values():
-        if "any" not in offered and encoder.modality != "any" and encoder.modality not in offered:
-            raise ConfigError(
-                f"{origin}: data.dataset: {spec.type!r} gives {component.modality} sources but encoder "
-                f"{encoder.name!r} reads {encoder.modality}"
-            )
-        modalities.append(encoder.modality)
-    supplied = {"cache_dir": cache_root(), "skip_bad": config.data.skip_bad, "modalities": tuple(modalities)}
-    return _build(component, spec, origin, supplied)
+    supplied = {"cache_dir": cache_root(), "skip_bad": config.data.skip_bad,
+                "streams": stream_modalities(config, registry, origin)}
+    return _build(registry, component(registry, "datasets", spec, origin).factory, spec, origin, supplied)
 
 
-def _stream_pipeline(registry: Registry, modality: str, options: dict, where: str, origin: str) -> SourcePipeline:
-    spec = ComponentSpec(modality, options, where)
-    return _build(_component(registry, "modalities", spec, origin), spec, origin)
+def build_target(config: Config, registry: Registry, origin: str) -> TargetField:
+    """The target field with an empty vocabulary (fit it on the training targets, or load its state)."""
+    spec = config.data.target.tokenizer
+    tokenizer = _build(registry, component(registry, "tokenizers", spec, origin).factory, spec, origin, {})
+    return TargetField(tokenizer, Vocabulary([]), normalise=config.data.target.normalise)
 
 
-def build_pipeline(config: Config, registry: Registry, origin: str) -> SourcePipeline:
-    """The source pipeline of the encoder's modality with the ``data.source`` options; with several
-    encoders, one pipeline per stream (options ``data.source.<stream>``) side by side."""
-    encoders = _encoders(config, registry, origin)
-    if config.model.encoders is None:
-        (encoder, _), = encoders.values()
-        return _stream_pipeline(registry, encoder.modality, config.data.source, "data.source", origin)
-    return StreamPipelines({
-        name: _stream_pipeline(registry, encoder.modality, config.data.source.get(name, {}), f"data.source.{name}",
-                               origin)
-        for name, (encoder, _) in encoders.items()
-    })
+def build_search(config: Config, registry: Registry, origin: str, spec: ComponentSpec | None = None) -> Search:
+    """The search method of ``eval.search`` (or of ``spec``)."""
+    spec = spec or config.eval.search
+    return _build(registry, component(registry, "searches", spec, origin).factory, spec, origin, {})
 
 
-def build_target(config: Config, registry: Registry, origin: str, vocabulary: Vocabulary | None,
-                 train: list[Example] | None) -> TargetField:
-    """The target field; its vocabulary is built from ``train`` unless one is given."""
-    spec = ComponentSpec(config.data.target.tokenizer, {}, "data.target.tokenizer")
-    try:
-        tokenizer = registry.get("tokenizers", spec.type).factory()
-    except PluginError as exc:
-        raise ConfigError(f"{origin}: data.target.tokenizer: {exc}") from None
-    settings = config.data.target
-    field = TargetField(tokenizer, vocabulary or Vocabulary([]), normalise=settings.normalise)
-    if vocabulary is None:
-        sequences = (field.tokenize(e.target) for e in train or [])
-        field.vocabulary = Vocabulary.build(sequences, min_freq=settings.min_freq, max_size=settings.max_vocab)
-    return field
-
-
-def _build_encoder(component: Component, spec: ComponentSpec, origin: str, inputs: dict[str, Any]) -> nn.Module:
-    encoder = _build(component, spec, origin, inputs)
+def _encoder(registry: Registry, spec: ComponentSpec, origin: str, inputs: dict[str, Any]) -> nn.Module:
+    encoder = _build(registry, component(registry, "encoders", spec, origin).factory, spec, origin, inputs)
     for attribute in ("output_dim", "state_dim"):
         if not isinstance(getattr(encoder, attribute, None), int):
             raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} does not declare an "
@@ -126,33 +157,20 @@ def _build_encoder(component: Component, spec: ComponentSpec, origin: str, input
     return encoder
 
 
-def build_model(config: Config, registry: Registry, origin: str, pipeline: SourcePipeline,
+def build_model(config: Config, registry: Registry, origin: str, streams: SourceStreams,
                 target: TargetField) -> Seq2Seq:
-    """The encoder(s) from their plugins, then the decoder sized to the encoders' declared outputs."""
-    encoders = _encoders(config, registry, origin)
-    if config.model.encoders is None:
-        (component, spec), = encoders.values()
-        encoder = _build_encoder(component, spec, origin, pipeline.encoder_inputs())
-    else:
-        built = {name: _build_encoder(component, spec, origin, pipeline.pipelines[name].encoder_inputs())
-                 for name, (component, spec) in encoders.items()}
-        encoder = MultiEncoder(encoders=built, stream_dropout=config.model.stream_dropout)
-    decoder_spec = config.model.decoder
-    supplied = {"vocab_size": len(target.vocabulary), "pad_id": PAD_ID,
-                "memory_dim": encoder.output_dim, "state_dim": encoder.state_dim}
-    decoder = _build(_component(registry, "decoders", decoder_spec, origin), decoder_spec, origin, supplied)
+    """Each stream's encoder from its plugin, then the decoder sized to the encoders' declared outputs."""
+    built = {name: _encoder(registry, spec, origin, streams.pipelines[name].encoder_inputs())
+             for name, spec in config.model.encoders.items()}
+    try:
+        encoder = StreamEncoders(encoders=built, stream_dropout=config.model.stream_dropout)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: model: {exc}") from None
+    spec = config.model.decoder
+    supplied = {"vocab_size": len(target.vocabulary), "pad_id": PAD_ID, "memory_dims": encoder.output_dims,
+                "state_dim": encoder.state_dim}
+    decoder = _build(registry, component(registry, "decoders", spec, origin).factory, spec, origin, supplied)
     return Seq2Seq(encoder=encoder, decoder=decoder)
-
-
-def _check_stream(encoded: EncoderOutput, output_dim: int, size: int, origin: str, where: str, name: str) -> None:
-    memory, mask = encoded.memory, encoded.memory_mask
-    steps = memory.size(1) if memory.dim() == 3 else -1
-    if memory.dim() != 3 or memory.size(0) != size or memory.size(2) != output_dim:
-        raise ConfigError(f"{origin}: {where}: encoder {name!r} declares output_dim="
-                          f"{output_dim} but returned memory of shape {tuple(memory.shape)}")
-    if mask.dtype != torch.bool or tuple(mask.shape) != (size, steps):
-        raise ConfigError(f"{origin}: {where}: encoder {name!r} returned a memory_mask of "
-                          f"{mask.dtype} {tuple(mask.shape)}, expected bool {(size, steps)}")
 
 
 @torch.no_grad()
@@ -161,18 +179,46 @@ def check_shapes(model: Seq2Seq, batch: Batch, config: Config, origin: str) -> N
     was_training = model.training
     model.eval()
     try:
-        encoded = model.encode(batch.sources, batch.source_lengths)
+        streams = model.encode(batch.sources, batch.source_lengths)
         size = batch.targets.size(0)
-        specs = config.model.streams()
-        if isinstance(encoded, StreamOutputs):
-            for (name, spec), stream, output_dim in zip(specs.items(), encoded.streams, model.encoder.output_dim):
-                _check_stream(stream, output_dim, size, origin, spec.where, spec.type)
-        else:
-            (spec,) = specs.values()
-            _check_stream(encoded, model.encoder.output_dim, size, origin, spec.where, spec.type)
-        logits, attention = model(batch.sources, batch.source_lengths, batch.targets_in)
+        for name, spec in config.model.encoders.items():
+            output, dim = streams.outputs[name], model.encoder.output_dims[name]
+            memory, mask = output.memory, output.memory_mask
+            steps = memory.size(1) if memory.dim() == 3 else -1
+            if memory.dim() != 3 or memory.size(0) != size or memory.size(2) != dim:
+                raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} declares output_dim={dim} "
+                                  f"but returned memory of shape {tuple(memory.shape)}")
+            if mask.dtype != torch.bool or tuple(mask.shape) != (size, steps):
+                raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} returned a memory_mask of "
+                                  f"{mask.dtype} {tuple(mask.shape)}, expected bool {(size, steps)}")
+        log_probs, _ = model(batch.sources, batch.source_lengths, batch.targets_in)
         expected = (size, batch.targets_in.size(1), model.decoder.vocab_size)
-        if tuple(logits.shape) != expected:
-            raise ConfigError(f"{origin}: model.decoder: logits of shape {tuple(logits.shape)}, expected {expected}")
+        if tuple(log_probs.shape) != expected:
+            raise ConfigError(f"{origin}: model.decoder: output of shape {tuple(log_probs.shape)}, "
+                              f"expected {expected}")
     finally:
         model.train(was_training)
+
+
+def supplied_names(registry: Registry, item: Component) -> tuple[str, ...]:
+    """The arguments of a component's factory that are not config keys, for ``multis2s plugins``.
+
+    Encoders get what their modality's pipeline reports (from one built with its defaults); a
+    nested kind (e.g. attentions) gets what the components that take it declare they supply.
+    """
+    if item.kind == "datasets":
+        return DATASET_INPUTS
+    if item.kind == "decoders":
+        return DECODER_INPUTS
+    if item.kind == "encoders":
+        try:
+            return tuple(registry.get("modalities", item.modality).factory().encoder_inputs())
+        except Exception:  # no pipeline for the modality, or one that needs options: list every argument
+            return ()
+    names: set[str] = set()
+    for other in registry.components():
+        for param in options.options_of(other.factory).values():
+            marker = options.nested_marker(param.annotation)
+            if marker is not None and marker.kind == item.kind:
+                names.update(marker.supplied)
+    return tuple(sorted(names))

@@ -1,13 +1,19 @@
-"""Checkpoints: weights as state dicts plus plain data, loaded with ``weights_only=True``.
+"""Checkpoints: the one module that names what a checkpoint file holds.
 
-A checkpoint never runs code when loaded. Writes are atomic: a temporary file in the same folder
-is renamed over the target, so a crash mid-write never leaves a truncated ``last.pt``.
+A :class:`Checkpoint` holds the resolved config, the model's weights, each stream's source
+pipeline state, the target vocabulary, the training progress and, for resuming, the optimizer,
+scheduler and every random generator (:class:`TrainingState`). Files are loaded with
+``torch.load(..., weights_only=True)``, so loading never runs code. Writes are atomic: a
+temporary file in the same folder is written, flushed to disk and renamed over the target, so a
+crash mid-write never leaves a truncated checkpoint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,30 +21,88 @@ import torch
 
 from multis2s.errors import CheckpointError
 
-FORMAT = 1
+FORMAT = 2
+"""The checkpoint format this version writes and reads."""
 
 
-def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` (plus the format version) to ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.close(handle)
+@dataclass
+class TrainingState:
+    """What resuming needs besides the weights: optimizer, scheduler and random generators."""
+
+    optimizer: dict[str, Any]
+    scheduler: dict[str, Any]
+    rng: dict[str, Any]
+
+
+@dataclass
+class Checkpoint:
+    """One checkpoint file's contents."""
+
+    config: dict[str, Any]
+    model: dict[str, torch.Tensor]
+    sources: dict[str, dict[str, Any]]
+    """Each stream's source pipeline state, by stream name."""
+    target: dict[str, Any]
+    """The target field's state (its vocabulary)."""
+    progress: dict[str, Any]
+    metrics: dict[str, float] = field(default_factory=dict)
+    """The validation results when this checkpoint was written (best checkpoints)."""
+    training: TrainingState | None = None
+
+    def save(self, path: Path) -> None:
+        """Write the checkpoint to ``path`` atomically (temporary file, fsync, rename)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"format": FORMAT, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
+        if self.training is not None:
+            payload["training"] = dataclasses.asdict(self.training)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                torch.save(payload, stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+            _sync_folder(path.parent)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+
+    @classmethod
+    def load(cls, path: Path) -> "Checkpoint":
+        """The checkpoint at ``path``, on the CPU; a missing, unreadable or other-format file is a
+        one-line CheckpointError."""
+        if not path.is_file():
+            raise CheckpointError(f"{path}: checkpoint not found")
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many kinds for a damaged or foreign file
+            raise CheckpointError(f"{path}: not a readable multis2s checkpoint ({type(exc).__name__})") from None
+        version = payload.get("format") if isinstance(payload, dict) else None
+        if not isinstance(version, int):
+            raise CheckpointError(f"{path}: not a multis2s checkpoint")
+        if version != FORMAT:
+            raise CheckpointError(f"{path}: written by format {version}; this version reads format {FORMAT}")
+        names = [f.name for f in dataclasses.fields(cls)]
+        required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING]
+        missing = [name for name in required if name not in payload]
+        if missing:
+            raise CheckpointError(f"{path}: damaged checkpoint, missing {', '.join(missing)}")
+        values = {name: payload[name] for name in names if name in payload}
+        if values.get("training") is not None:
+            values["training"] = TrainingState(**values["training"])
+        return cls(**values)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entry list to disk (so a rename survives a power cut), where the OS allows it."""
     try:
-        torch.save({"format": FORMAT, **payload}, temporary)
-        os.replace(temporary, path)
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
     finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """The payload at ``path``, on the CPU; a missing or unreadable file is a CheckpointError."""
-    if not path.is_file():
-        raise CheckpointError(f"{path}: checkpoint not found")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a damaged or foreign file
-        raise CheckpointError(f"{path}: not a readable multis2s checkpoint ({type(exc).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a multis2s checkpoint (format {FORMAT})")
-    return payload
+        os.close(descriptor)

@@ -1,28 +1,25 @@
 """The command line: ``multis2s plugins | train | evaluate | predict | attention | run``.
 
-``main(argv) -> int`` runs in-process (the tests call it). User errors print one line to stderr
-and return 2; a traceback is a bug.
+``main(argv) -> int`` runs in-process (the tests call it). It parses, calls :class:`~multis2s.run.Run`
+and prints. User errors print one line to stderr and return 2; a traceback is a bug.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
 
-from multis2s.assembly import SUPPLIED_ARGUMENTS
-from multis2s.data.example import Example
-from multis2s.data.streams import StreamPipelines
-from multis2s.errors import DataError, Multis2sError
-from multis2s.evaluation import decode, score, stream_attention, tag_subsets, texts
-from multis2s.metrics import word_error_counts, worst_alignments
+from multis2s.assembly import supplied_names
+from multis2s.data.streams import stream_files
+from multis2s.errors import Multis2sError
+from multis2s.evaluation import Results
 from multis2s.options import describe_options
 from multis2s.plots import plot_attention
 from multis2s.plugins import load_registry
 from multis2s.registry import SINGULAR
-from multis2s.runs import dataset_of, load_run, train_config
+from multis2s.run import Run
 
 INTERRUPTED = 130
 
@@ -41,8 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("overrides", nargs="*", metavar="key.path=value", help="config overrides")
         command.add_argument("-o", "--run-dir", type=Path, help="run folder (default: runs/<config name>)")
         command.add_argument("--resume", action="store_true", help="continue the run in the run folder")
+        command.add_argument("--force", action="store_true",
+                             help="with --resume: accept a config that differs from the saved run's")
         if name == "run":
-            command.add_argument("--beam", type=int, help="beam size for the test evaluation")
+            command.add_argument("--beam", type=int, help="beam size for the test evaluation (1 = greedy)")
             command.add_argument("--show", type=int, default=3, metavar="N",
                                  help="print the first N test outputs beside their references (default 3)")
 
@@ -51,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     source = evaluate.add_mutually_exclusive_group()
     source.add_argument("--split", default="test", help="dataset split (default: test)")
     source.add_argument("--data", type=Path, help="a data file in the dataset's format")
-    evaluate.add_argument("--beam", type=int, help="beam size (default: the config's eval.beam)")
+    evaluate.add_argument("--beam", type=int, help="beam size (1 = greedy; default: the config's eval.search)")
     evaluate.add_argument("--json", action="store_true", help="print a JSON object")
     evaluate.add_argument("--checkpoint", choices=("best", "last"), default="best",
                           help="which checkpoint of the run to score (default best)")
@@ -60,108 +59,82 @@ def _parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="one output line per input")
     predict.add_argument("run_dir", type=Path)
-    predict.add_argument("inputs", nargs="+", metavar="INPUT", help="a sentence or a file path; - reads lines from stdin")
-    predict.add_argument("--beam", type=int)
+    predict.add_argument("inputs", nargs="+", metavar="INPUT",
+                         help="a text or a file path (stream=item,… for several streams); - reads lines from stdin")
+    predict.add_argument("--beam", type=int, help="beam size (1 = greedy; default: the config's eval.search)")
     predict.add_argument("--n-best", type=int, default=1, metavar="K",
                          help="print the K best outputs per input as 'input-number<TAB>score<TAB>text' lines")
 
     attention = commands.add_parser("attention", help="draw the attention map of one input as a PNG")
     attention.add_argument("run_dir", type=Path)
     attention.add_argument("input", metavar="INPUT")
-    attention.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    attention.add_argument("--out", type=Path, required=True,
+                           help="PNG file to write (one per stream, FILE.<stream>.png, for several)")
     return parser
 
 
 def _plugins(args) -> int:
     registry = load_registry()
     rows = [{"kind": SINGULAR[c.kind], "name": c.name, "plugin": c.plugin, "modality": c.modality, "help": c.help,
-             "options": [list(o) for o in describe_options(c.factory, SUPPLIED_ARGUMENTS)]}
+             "options": [list(o) for o in describe_options(c.factory, supplied_names(registry, c), registry)]}
             for c in registry.components()]
+    unavailable = [{"plugin": p.name, "distribution": p.distribution, "error": p.error} for p in registry.unavailable]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows + [{"kind": "unavailable", **u} for u in unavailable], indent=2))
         return 0
     widths = [max(len(r[k]) for r in rows) for k in ("kind", "name", "plugin", "modality")]
     for row in rows:
         cells = [row[k].ljust(w) for k, w in zip(("kind", "name", "plugin", "modality"), widths)]
         print("  ".join(cells + [row["help"]]))
+    for item in unavailable:
+        print(f"unavailable plugin {item['plugin']} ({item['distribution']}): {item['error']}")
     return 0
 
 
-def _run_dir(args) -> Path:
-    return args.run_dir or Path("runs") / args.config.stem
+def _train(args) -> tuple[int, Run]:
+    run = Run.from_config(args.config, args.overrides, args.run_dir)
+    if not run.train(resume=args.resume, force=args.force):
+        print(f"interrupted: saved {run.folder.checkpoint('last')}; continue with --resume", file=sys.stderr)
+        return INTERRUPTED, run
+    print(f"trained: {run.folder.path}")
+    return 0, run
 
 
-def _train(args) -> int:
-    run_dir = _run_dir(args)
-    if not train_config(args.config, args.overrides, run_dir, resume=args.resume):
-        print(f"interrupted: saved {run_dir / 'checkpoints' / 'last.pt'}; continue with --resume", file=sys.stderr)
-        return INTERRUPTED
-    print(f"trained: {run_dir}")
-    return 0
-
-
-def _evaluation(run_dir: Path, *, split: str, data: Path | None, beam: int | None, progress: bool,
-                errors: int = 0, samples: int = 0, checkpoint: str = "best") -> dict:
-    """``{"split", "num_examples", "metrics"}`` (+ ``subsets`` by boolean tag, ``word_errors`` with WER,
-    ``worst`` with ``errors``, ``samples``: the first few outputs beside their references)."""
-    run = load_run(run_dir, checkpoint)
-    dataset = dataset_of(run)
-    examples = dataset.read(data) if data is not None else dataset.split(split)
-    if not examples:
-        raise DataError(f"{data or split}: no examples to evaluate")
-    parts = run.parts
-    decoded = decode(parts.model, parts.pipeline, parts.target, examples, settings=parts.config.eval,
-                     device=run.device, beam=beam, progress=progress)
-    normalise = parts.config.eval.normalise
-    results = {"split": str(data) if data is not None else split, "num_examples": len(examples),
-               "metrics": score(parts.registry, list(parts.config.eval.metrics), decoded, normalise=normalise)}
-    hypotheses, references = texts(decoded, normalise=normalise)
-    subsets = tag_subsets(decoded)
-    if subsets:
-        results["subsets"] = {name: {"num_examples": len(items), "metrics": score(
-            parts.registry, list(parts.config.eval.metrics), items, normalise=normalise)}
-            for name, items in subsets.items()}
-    if "wer" in results["metrics"]:
-        results["word_errors"] = word_error_counts(hypotheses, references)
-    if errors:
-        results["worst"] = worst_alignments(hypotheses, references, errors)
-    if samples:
-        results["samples"] = [{"source": d.example.source, "reference": d.example.target, "output": d.text}
-                              for d in decoded[:samples]]
-    return results
-
-
-def _print_results(results: dict) -> None:
-    print(f"{results['split']}: {results['num_examples']} examples")
-    for name, value in results["metrics"].items():
+def _print_results(results: Results) -> None:
+    print(f"{results.split}: {results.num_examples} examples")
+    for name, value in results.metrics.items():
         print(f"  {name:<16} {value:8.2f}")
-    for name, subset in results.get("subsets", {}).items():
+    for name, subset in results.subsets.items():
         cells = ", ".join(f"{k} {v:.2f}" for k, v in subset["metrics"].items())
         print(f"  subset {name} ({subset['num_examples']} examples): {cells}")
-    if "word_errors" in results:
-        print("  " + ", ".join(f"{k} {v}" for k, v in results["word_errors"].items()))
-    for view in results.get("worst", []):
+    if results.word_errors:
+        print("  " + ", ".join(f"{k} {v}" for k, v in results.word_errors.items()))
+    for view in results.worst:
         print("\n" + view)
-    for sample in results.get("samples", []):
+    for sample in results.samples:
         print(f"\n  source:    {sample['source']}\n  reference: {sample['reference']}\n  output:    {sample['output']}")
 
 
 def _evaluate(args) -> int:
-    results = _evaluation(args.run_dir, split=args.split, data=args.data, beam=args.beam, progress=not args.json,
-                          errors=args.errors, checkpoint=args.checkpoint)
+    run = Run.from_folder(args.run_dir, args.checkpoint)
+    examples = run.read(args.data) if args.data is not None else run.examples(args.split)
+    results = run.evaluate(examples, split=str(args.data) if args.data is not None else args.split,
+                           search=run.search(beam=args.beam), progress=not args.json, errors=args.errors)
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps(results.to_dict()))
     else:
         _print_results(results)
     return 0
 
 
 def _run(args) -> int:
-    if _train(args) != 0:
-        return INTERRUPTED
-    run_dir = _run_dir(args)
-    results = _evaluation(run_dir, split="test", data=None, beam=args.beam, progress=True, samples=args.show)
-    (run_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    code, trained = _train(args)
+    if code != 0:
+        return code
+    run = Run.from_folder(trained.folder.path)
+    results = run.evaluate(run.examples("test"), split="test", search=run.search(beam=args.beam), progress=True,
+                           samples=args.show)
+    run.folder.write_results(results.to_dict())
     _print_results(results)
     return 0
 
@@ -174,24 +147,19 @@ def _inputs(values: list[str]) -> list[str]:
 
 
 def _predict(args) -> int:
-    run = load_run(args.run_dir)
-    parts = run.parts
-    examples = [Example(text, "", f"input {i + 1}") for i, text in enumerate(_inputs(args.inputs))]
-    beam = max(args.beam or parts.config.eval.beam, args.n_best)
-    settings = dataclasses.replace(parts.config.eval, n_best=args.n_best)
-    decoded = decode(parts.model, parts.pipeline, parts.target, examples, settings=settings, device=run.device,
-                     beam=beam)
+    run = Run.from_folder(args.run_dir)
+    decoded = run.predict(_inputs(args.inputs), search=run.search(beam=args.beam, n_best=args.n_best))
     for number, item in enumerate(decoded, start=1):
         if args.n_best == 1:
             print(item.text)
             continue
         for hypothesis in item.hypotheses:
-            print(f"{number}\t{hypothesis.score:.4f}\t{parts.target.decode(hypothesis.tokens)}")
+            print(f"{number}\t{hypothesis.score:.4f}\t{run.target.decode(hypothesis.tokens)}")
     return 0
 
 
-def _draw(pipeline, example: Example, weights, labels: list[str], out: Path, title: str) -> None:
-    """One source's attention: drawn by its pipeline when it can, else a heat map over its labels or features."""
+def _draw(pipeline, example, weights, labels: list[str], out: Path, title: str) -> None:
+    """One stream's attention: drawn by its pipeline when it can, else a heat map over its labels or features."""
     if hasattr(pipeline, "plot_attention"):  # a modality that draws attention over its own source
         pipeline.plot_attention(example, weights, labels, out, title)
         return
@@ -202,26 +170,22 @@ def _draw(pipeline, example: Example, weights, labels: list[str], out: Path, tit
 
 
 def _attention(args) -> int:
-    run = load_run(args.run_dir)
-    parts = run.parts
-    example = Example(args.input, "", "input")
-    (item,) = decode(parts.model, parts.pipeline, parts.target, [example], settings=parts.config.eval,
-                     device=run.device, beam=1)
+    run = Run.from_folder(args.run_dir)
+    (item,) = run.predict([args.input], search=run.search(beam=1))
     best = item.hypotheses[0]
-    labels = parts.target.tokens(best.tokens) + ["<eos>"]
-    if not isinstance(parts.pipeline, StreamPipelines):
-        _draw(parts.pipeline, example, best.attention, labels, args.out, item.text)
-        print(f"wrote {args.out}")
-        return 0
-    for name, view, weights in stream_attention(parts.model, parts.pipeline, example, best.attention, run.device):
-        out = args.out.with_name(f"{args.out.stem}.{name}{args.out.suffix}")
-        _draw(parts.pipeline.pipelines[name], view, weights, labels, out, f"{item.text}  [{name}]")
+    labels = run.target.tokens(best.tokens) + ["<eos>"]
+    files = stream_files(args.out, run.streams.names)
+    for name, view in run.streams.views(item.example).items():
+        if view is None:
+            continue
+        out, label = files[name]
+        _draw(run.streams.pipelines[name], view, best.attention[name], labels, out, item.text + label)
         print(f"wrote {out}")
     return 0
 
 
-COMMANDS = {"plugins": _plugins, "train": _train, "run": _run, "evaluate": _evaluate, "predict": _predict,
-            "attention": _attention}
+COMMANDS = {"plugins": _plugins, "train": lambda args: _train(args)[0], "run": _run, "evaluate": _evaluate,
+            "predict": _predict, "attention": _attention}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,16 @@
 """YAML config → typed, checked config objects.
 
-Sections: ``data``, ``model``, ``train``, ``eval`` (plus ``plugins``, ``seed``, ``device``).
-Unknown keys are errors that name the file and the key path. Component sections
-(``data.dataset``, ``model.encoder``, ``model.decoder``) hold a ``type`` plus that component's own
-options, which are checked against the component's signature when it is built (still before any
-training starts).
+Sections: ``data``, ``model``, ``train``, ``eval`` (plus ``plugins``, ``seed``, ``device``,
+``threads``). Unknown keys are errors that name the file and the key path. Component sections
+(``data.dataset``, each ``model.encoders.<stream>``, ``model.decoder``, ``eval.search``,
+``data.target.tokenizer``) hold a ``type`` plus that component's own options, which are checked
+against the component's signature when the run resolves them (still before any training starts).
+``data.source.<stream>`` holds the options of that stream's source pipeline.
+
+``model.encoder: {...}`` is shorthand for ``model.encoders: {source: {...}}``, and then
+``data.source`` holds the one stream's pipeline options directly. A relative path in a component's
+options is relative to the config file's folder, or to the working directory when it was given on
+the command line (``key.path=value``).
 """
 
 from __future__ import annotations
@@ -19,35 +25,67 @@ from typing import Any, Literal
 import yaml
 
 from multis2s.errors import ConfigError
-from multis2s.options import coerce, unknown_key_error
+from multis2s.options import coerce, plain, shown, unknown_key_error
+
+SHORTHAND_STREAM = "source"
+"""The name of the one stream of ``model.encoder``."""
 
 
 @dataclass(frozen=True)
 class ComponentSpec:
-    """A ``type:`` naming a registered component, and that component's options."""
+    """A ``type:`` naming a registered component (None for a stream's pipeline, whose type is its
+    encoder's modality), that component's options, and where they were written."""
 
-    type: str
+    type: str | None
     options: dict[str, Any]
     where: str
+    folder: Path | None = None
+    """The config file's folder, which relative paths in ``options`` are relative to."""
+    overridden: frozenset[str] = frozenset()
+    """Option keys given on the command line (relative to the working directory); ``""``: all."""
+
+    def base(self, key: str) -> Path:
+        """The folder a relative path in option ``key`` is relative to."""
+        if self.folder is None or key in self.overridden or "" in self.overridden:
+            return Path.cwd()
+        return self.folder
+
+    def with_options(self, options: dict[str, Any]) -> "ComponentSpec":
+        """The same component with ``options`` (complete, resolved) instead."""
+        return dataclasses.replace(self, options=options)
+
+
+def _spec(name: str, where: str) -> ComponentSpec:
+    return ComponentSpec(name, {}, where)
 
 
 @dataclass(frozen=True)
 class TargetConfig:
     """How target text becomes token ids."""
 
-    tokenizer: str = "word"
+    tokenizer: ComponentSpec = field(default_factory=lambda: _spec("word", "data.target.tokenizer"))
     normalise: bool = False
     min_freq: int = 1
     max_vocab: int | None = None
 
 
 @dataclass(frozen=True)
+class CarveConfig:
+    """Dev and test examples carved out of the training split: a fraction in (0, 1) or a count."""
+
+    dev: int | float | None = None
+    test: int | float | None = None
+    seed: int = 1
+
+
+@dataclass(frozen=True)
 class DataConfig:
-    """Where examples come from and how they are batched."""
+    """Where examples come from, how each stream reads them, and how they are batched."""
 
     dataset: ComponentSpec
-    source: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, ComponentSpec] = field(default_factory=dict)
     target: TargetConfig = TargetConfig()
+    carve: CarveConfig = CarveConfig()
     batch_size: int = 64
     batch_unit: Literal["examples", "tokens"] = "examples"
     skip_bad: bool = False
@@ -56,21 +94,15 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The encoder (or several named encoders, one per stream) and the decoder components.
+    """The encoder of each named stream, and the decoder.
 
-    Exactly one of ``encoder`` and ``encoders`` is given. With ``encoders``, ``data.source`` holds
-    each stream's pipeline options under the stream's name, and ``stream_dropout`` is the chance,
-    per training example, that one of its streams is hidden from the decoder.
+    ``stream_dropout`` is the chance, per training example, that one of its streams is hidden from
+    the decoder (several streams only).
     """
 
+    encoders: dict[str, ComponentSpec]
     decoder: ComponentSpec
-    encoder: ComponentSpec | None = None
-    encoders: dict[str, ComponentSpec] | None = None
     stream_dropout: float = 0.0
-
-    def streams(self) -> dict[str, ComponentSpec]:
-        """Stream name → encoder spec; a single encoder is the one stream ``source``."""
-        return dict(self.encoders) if self.encoders is not None else {"source": self.encoder}
 
 
 @dataclass(frozen=True)
@@ -102,14 +134,12 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """Metrics and search settings for validation, ``evaluate`` and ``predict``."""
+    """Metrics and search settings for ``evaluate``, ``predict`` and ``run`` (validation is greedy)."""
 
     metrics: list[str] = field(default_factory=lambda: ["exact_match"])
-    beam: int = 1
-    length_penalty: float = 0.0
+    search: ComponentSpec = field(default_factory=lambda: _spec("greedy", "eval.search"))
     max_length_ratio: float = 2.0
     max_length_offset: int = 10
-    n_best: int = 1
     batch_size: int = 128
     normalise: bool = False
 
@@ -128,66 +158,111 @@ class Config:
     threads: int | None = None
 
 
-def _component(value: Any, where: str) -> ComponentSpec:
+@dataclass(frozen=True)
+class _Origin:
+    """Where a config came from: its folder and the key paths set on the command line."""
+
+    folder: Path | None
+    overridden: frozenset[tuple[str, ...]]
+
+    def keys_under(self, path: tuple[str, ...]) -> frozenset[str]:
+        """The option keys under ``path`` that were overridden (``""`` when ``path`` itself or a parent was)."""
+        keys = set()
+        for key in self.overridden:
+            if path[:len(key)] == key:
+                keys.add("")
+            elif key[:len(path)] == path and len(key) > len(path):
+                keys.add(key[len(path)])
+        return frozenset(keys)
+
+
+def _component(value: Any, where: str, path: tuple[str, ...], origin: _Origin, *, typed: bool = True
+               ) -> ComponentSpec:
+    """A component written as ``name`` or ``{type: name, option: value, …}`` (untyped: options only)."""
+    if typed and isinstance(value, str):
+        value = {"type": value}
+    if value is None and not typed:
+        value = {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected a mapping with a 'type' key, got {value!r}")
-    if "type" not in value:
+        expected = "a mapping with a 'type' key" if typed else "a mapping of options"
+        raise ConfigError(f"{where}: expected {expected}, got {shown(value)}")
+    if typed and "type" not in value:
         raise ConfigError(f"{where}: missing required key 'type'")
-    options = {k: v for k, v in value.items() if k != "type"}
-    return ComponentSpec(type=str(value["type"]), options=options, where=where)
+    options = {str(k): v for k, v in value.items() if not (typed and k == "type")}
+    return ComponentSpec(str(value["type"]) if typed else None, options, where, origin.folder,
+                         origin.keys_under(path))
 
 
-def _components(value: Any, where: str) -> dict[str, ComponentSpec]:
-    """``{name: {type: …, …}, …}`` → name → spec, for several named components."""
-    if not isinstance(value, dict) or not value:
-        raise ConfigError(f"{where}: expected a mapping of names to components, got {value!r}")
-    return {str(name): _component(item, f"{where}.{name}") for name, item in value.items()}
-
-
-def _check_model(model: ModelConfig, data: DataConfig) -> None:
-    """One of ``model.encoder`` / ``model.encoders``; with several, ``data.source`` per stream."""
-    if (model.encoder is None) == (model.encoders is None):
-        raise ConfigError("model: give either 'encoder' (one) or 'encoders' (several, by stream name)")
-    if model.encoders is None:
-        return
-    if len(model.encoders) < 2:
-        raise ConfigError("model.encoders: name at least two streams (use model.encoder for one)")
-    if not 0.0 <= model.stream_dropout < 1.0:
-        raise ConfigError(f"model.stream_dropout: must be in [0, 1), got {model.stream_dropout}")
-    for name, options in data.source.items():
-        if name not in model.encoders:
-            raise unknown_key_error(str(name), list(model.encoders), f"data.source.{name}")
-        if not isinstance(options, dict):
-            raise ConfigError(f"data.source.{name}: expected the options of stream {name!r}, got {options!r}")
-
-
-def _section(cls: type, value: Any, where: str) -> Any:
-    """Build dataclass ``cls`` from a mapping, checking every key."""
+def _section(cls: type, value: Any, where: str, path: tuple[str, ...], origin: _Origin,
+             special: dict[str, Any] | None = None) -> Any:
+    """Build dataclass ``cls`` from a mapping, checking every key; ``special`` gives fields built elsewhere."""
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        raise ConfigError(f"{where}: expected a mapping, got {shown(value)}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    known = [n for n in fields]
-    kwargs = {}
+    kwargs = dict(special or {})
     for key, item in value.items():
-        path = f"{where}.{key}" if where.rstrip(":") else key
+        key_path = f"{where}.{key}" if where else str(key)
         if key not in fields:
-            raise unknown_key_error(str(key), known, path)
+            raise unknown_key_error(str(key), list(fields), key_path)
+        if key in kwargs:
+            continue
         annotation = hints[key]
-        if item is None and annotation in (ComponentSpec | None, dict[str, ComponentSpec] | None):
-            kwargs[key] = None
-        elif annotation in (ComponentSpec, ComponentSpec | None):
-            kwargs[key] = _component(item, path)
-        elif annotation == dict[str, ComponentSpec] | None:
-            kwargs[key] = _components(item, path)
+        if annotation is ComponentSpec:
+            kwargs[key] = _component(item, key_path, (*path, key), origin)
         elif dataclasses.is_dataclass(annotation):
-            kwargs[key] = _section(annotation, item if item is not None else {}, path)
+            kwargs[key] = _section(annotation, item if item is not None else {}, key_path, (*path, key), origin)
         else:
-            kwargs[key] = coerce(item, annotation, path)
+            kwargs[key] = coerce(item, annotation, key_path)
     for name, f in fields.items():
         if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(f"{where + '.' if where else ''}{name}: missing required section")
     return cls(**kwargs)
+
+
+def _streams(model: Any, origin: _Origin) -> tuple[dict[str, ComponentSpec], bool]:
+    """The encoders by stream name, and whether they were written as the ``model.encoder`` shorthand."""
+    if not isinstance(model, dict):
+        raise ConfigError(f"model: expected a mapping, got {shown(model)}")
+    if ("encoder" in model) == ("encoders" in model):
+        raise ConfigError("model: give either 'encoder' (one) or 'encoders' (several, by stream name)")
+    if "encoder" in model:
+        return {SHORTHAND_STREAM: _component(model["encoder"], "model.encoder", ("model", "encoder"), origin)}, True
+    encoders = model["encoders"]
+    if not isinstance(encoders, dict) or not encoders:
+        raise ConfigError(f"model.encoders: expected a mapping of stream names to encoders, got {shown(encoders)}")
+    return {str(name): _component(item, f"model.encoders.{name}", ("model", "encoders", str(name)), origin)
+            for name, item in encoders.items()}, False
+
+
+def _sources(data: dict, streams: dict[str, ComponentSpec], shorthand: bool, origin: _Origin
+             ) -> dict[str, ComponentSpec]:
+    """``data.source`` per stream: the options of each stream's source pipeline."""
+    value = data.get("source")
+    if shorthand:
+        (name,) = streams
+        return {name: _component(value, "data.source", ("data", "source"), origin, typed=False)}
+    value = {} if value is None else value
+    if not isinstance(value, dict):
+        raise ConfigError(f"data.source: expected one mapping of options per stream, got {shown(value)}")
+    for name in value:
+        if name not in streams:
+            raise unknown_key_error(str(name), list(streams), f"data.source.{name}")
+    return {name: _component(value.get(name), f"data.source.{name}", ("data", "source", name), origin, typed=False)
+            for name in streams}
+
+
+def _check(config: Config) -> None:
+    """Checks that span sections."""
+    model = config.model
+    if not 0.0 <= model.stream_dropout < 1.0:
+        raise ConfigError(f"model.stream_dropout: must be in [0, 1), got {model.stream_dropout}")
+    if model.stream_dropout > 0 and len(model.encoders) < 2:
+        raise ConfigError("model.stream_dropout: needs at least two streams in model.encoders")
+    for key in ("dev", "test"):
+        value = getattr(config.data.carve, key)
+        if value is not None and not (isinstance(value, int) and value >= 1 or isinstance(value, float) and 0 < value < 1):
+            raise ConfigError(f"data.carve.{key}: a fraction in (0, 1) or a count >= 1, got {value}")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -242,34 +317,61 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
-def parse_config(raw: dict, source: str) -> Config:
-    """Check a raw mapping and turn it into a :class:`Config`; errors start with ``source``."""
+def parse_config(raw: dict, source: str, *, folder: Path | None = None, overridden: list[str] = ()) -> Config:
+    """Check a raw mapping and turn it into a :class:`Config`; errors start with ``source``.
+
+    ``folder``: what relative paths are relative to; ``overridden``: the command-line overrides
+    applied to ``raw`` (their relative paths are relative to the working directory).
+    """
+    keys = frozenset(tuple(parse_override(text)[0]) for text in overridden)
+    origin = _Origin(folder, keys)
     try:
-        config = _section(Config, raw, "")
-        _check_model(config.model, config.data)
+        if "model" not in raw:
+            raise ConfigError("model: missing required section")
+        if "data" not in raw:
+            raise ConfigError("data: missing required section")
+        encoders, shorthand = _streams(raw["model"], origin)
+        model_raw = {k: v for k, v in raw["model"].items() if k not in ("encoder", "encoders")}
+        model = _section(ModelConfig, model_raw, "model", ("model",), origin, {"encoders": encoders})
+        if not isinstance(raw["data"], dict):
+            raise ConfigError(f"data: expected a mapping, got {shown(raw['data'])}")
+        data = _section(DataConfig, raw["data"], "data", ("data",), origin,
+                        {"source": _sources(raw["data"], encoders, shorthand, origin)})
+        rest = {k: v for k, v in raw.items() if k not in ("model", "data")}
+        config = _section(Config, rest, "", (), origin, {"model": model, "data": data})
+        _check(config)
         return config
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 
 
-def load_config(path: Path, overrides: list[str] = ()) -> tuple[Config, dict]:
-    """The typed config of a YAML file with overrides applied, and the raw mapping behind it."""
+def load_config(path: Path, overrides: list[str] = ()) -> Config:
+    """The typed config of a YAML file with ``key.path=value`` overrides applied."""
     raw = apply_overrides(read_yaml(path), list(overrides))
-    return parse_config(raw, str(path)), raw
+    return parse_config(raw, str(path), folder=Path(path).resolve().parent, overridden=list(overrides))
 
 
 def config_to_dict(config: Config) -> dict:
-    """The fully resolved config (defaults filled in) as plain YAML-ready data."""
+    """The config as plain YAML-ready data (a resolved config lists every option)."""
 
-    def plain(value: Any) -> Any:
+    def convert(value: Any) -> Any:
         if isinstance(value, ComponentSpec):
-            return {"type": value.type, **value.options}
+            options = {k: convert(v) for k, v in value.options.items()}
+            return options if value.type is None else {"type": value.type, **options}
         if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
+            return {k: convert(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value):
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
+            return {f.name: convert(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return plain(value)
 
-    return plain(config)
+    return convert(config)
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings → ``{"a.b.c": value}`` (lists are values)."""
+    if not isinstance(data, dict) or not data:
+        return {prefix: data} if prefix else {}
+    flat = {}
+    for key, value in data.items():
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat

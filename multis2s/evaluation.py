@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from tqdm import tqdm
 
-from multis2s.config import EvalConfig
 from multis2s.data.batching import bucketed_batches
 from multis2s.data.example import Example
 from multis2s.data.loader import ExampleTensors, make_loader
-from multis2s.data.pipeline import SourcePipeline
-from multis2s.data.streams import StreamPipelines
+from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.errors import ConfigError
-from multis2s.model.encoder import map_tensors
+from multis2s.metrics import word_error_counts, worst_alignments
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.normalise import normalise_text
 from multis2s.registry import Registry
-from multis2s.search import Hypothesis, search
+from multis2s.search.hypothesis import Hypothesis, MaxLength, Search
 
 
 @dataclass
 class Decoded:
-    """One example's n-best hypotheses and the best one as text."""
+    """One example's hypotheses (best first) and the best one as text."""
 
     example: Example
     hypotheses: list[Hypothesis]
@@ -33,50 +32,33 @@ class Decoded:
 
 def decode(
     model: Seq2Seq,
-    pipeline: SourcePipeline,
+    streams: SourceStreams,
     target: TargetField,
     examples: list[Example],
     *,
-    settings: EvalConfig,
+    search: Search,
+    max_length: MaxLength,
+    batch_size: int,
     device: torch.device,
-    beam: int | None = None,
     progress: bool = False,
 ) -> list[Decoded]:
     """Decode every example (in batches of similar length), returned in the input order."""
-    beam = settings.beam if beam is None else beam
-    lengths = [pipeline.length(e) for e in examples]
-    batches = bucketed_batches(lengths, batch_size=settings.batch_size, unit="examples", seed=0, shuffle=False)
-    loader = make_loader(ExampleTensors(examples, pipeline, target, train=False), batches, num_workers=0,
+    lengths = [streams.length(e) for e in examples]
+    batches = bucketed_batches(lengths, batch_size=batch_size, unit="examples", seed=0, shuffle=False)
+    loader = make_loader(ExampleTensors(examples, streams, target, train=False), batches, num_workers=0,
                          pin_memory=False)
     results: dict[int, list[Hypothesis]] = {}
     model.eval()
     for batch in tqdm(loader, desc="decoding", disable=not progress, leave=False, unit="batch"):
         batch = batch.to(device)
-        found = search(model, batch.sources, batch.source_lengths, beam=beam,
-                       length_penalty_alpha=settings.length_penalty, n_best=min(settings.n_best, beam),
-                       max_length_ratio=settings.max_length_ratio, max_length_offset=settings.max_length_offset)
-        results.update(zip(batch.indices, found))
+        results.update(zip(batch.indices, search(model, batch.sources, batch.source_lengths, max_length=max_length)))
     return [Decoded(e, results[i], target.decode(results[i][0].tokens)) for i, e in enumerate(examples)]
 
 
-@torch.no_grad()
-def stream_attention(model: Seq2Seq, pipeline: StreamPipelines, example: Example, attention: torch.Tensor,
-                     device: torch.device) -> list[tuple[str, Example, torch.Tensor]]:
-    """A several-stream hypothesis's attention (steps, ΣS_i real positions) split by stream.
-
-    Returns, for each stream the example has, its name, the example as that stream sees it, and
-    the weights over its own encoded positions (steps, S_i).
-    """
-    sources, lengths = pipeline.collate([pipeline.load(example, train=False)])
-    move = lambda t: t.to(device)  # noqa: E731
-    encoded = model.encode(map_tensors(sources, move), map_tensors(lengths, move))
-    sizes = [int(stream.memory_mask.sum()) for stream in encoded.streams]
-    parts = []
-    for (name, stream_pipeline), weights in zip(pipeline.pipelines.items(), attention.split(sizes, dim=1)):
-        view = pipeline.view(example, stream_pipeline)
-        if view is not None:
-            parts.append((name, view, weights))
-    return parts
+def texts(decoded: list[Decoded], *, normalise: bool) -> tuple[list[str], list[list[str]]]:
+    """Hypotheses and reference lists, normalised alike when asked."""
+    clean = normalise_text if normalise else (lambda text: text)
+    return [clean(d.text) for d in decoded], [[clean(r) for r in d.example.all_references()] for d in decoded]
 
 
 def score(registry: Registry, names: list[str], decoded: list[Decoded], *, normalise: bool = False) -> dict[str, float]:
@@ -88,12 +70,6 @@ def score(registry: Registry, names: list[str], decoded: list[Decoded], *, norma
     return {name: registry.get("metrics", name).factory().score(hypotheses, references) for name in names}
 
 
-def texts(decoded: list[Decoded], *, normalise: bool) -> tuple[list[str], list[list[str]]]:
-    """Hypotheses and reference lists, normalised alike when asked."""
-    clean = normalise_text if normalise else (lambda text: text)
-    return [clean(d.text) for d in decoded], [[clean(r) for r in d.example.all_references()] for d in decoded]
-
-
 def tag_subsets(decoded: list[Decoded]) -> dict[str, list[Decoded]]:
     """For each boolean tag that is true on some examples and false on others: ``tag`` → those examples."""
     subsets = {}
@@ -103,6 +79,47 @@ def tag_subsets(decoded: list[Decoded]) -> dict[str, list[Decoded]]:
         if 0 < len(chosen) < len(decoded):
             subsets[key] = chosen
     return subsets
+
+
+@dataclass
+class Results:
+    """What evaluating a set of examples gives; :meth:`to_dict` is ``results.json`` and ``--json``."""
+
+    split: str
+    num_examples: int
+    metrics: dict[str, float]
+    subsets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    word_errors: dict[str, int] | None = None
+    worst: list[str] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    decoded: list[Decoded] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"split", "num_examples", "metrics"}`` plus ``subsets``, ``word_errors``, ``worst`` and
+        ``samples`` where there are any."""
+        data: dict[str, Any] = {"split": self.split, "num_examples": self.num_examples, "metrics": self.metrics}
+        for key in ("subsets", "word_errors", "worst", "samples"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        return data
+
+
+def results_of(decoded: list[Decoded], *, registry: Registry, metrics: list[str], normalise: bool, split: str,
+               errors: int = 0, samples: int = 0) -> Results:
+    """Scores of ``decoded`` (by boolean-tag subset too), word error counts with WER, the ``errors``
+    worst items aligned, and the first ``samples`` outputs beside their references."""
+    results = Results(split, len(decoded), score(registry, metrics, decoded, normalise=normalise), decoded=decoded)
+    results.subsets = {name: {"num_examples": len(items), "metrics": score(registry, metrics, items,
+                                                                            normalise=normalise)}
+                       for name, items in tag_subsets(decoded).items()}
+    hypotheses, references = texts(decoded, normalise=normalise)
+    if "wer" in results.metrics:
+        results.word_errors = word_error_counts(hypotheses, references)
+    if errors:
+        results.worst = worst_alignments(hypotheses, references, errors)
+    results.samples = [{"source": d.example.source, "reference": d.example.target, "output": d.text}
+                       for d in decoded[:samples]]
+    return results
 
 
 def check_metrics(registry: Registry, names: list[str], origin: str) -> None:

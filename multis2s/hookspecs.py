@@ -9,16 +9,18 @@ subset of these hooks (decorated with :data:`multis2s.hookimpl`) and is found th
 - ``name``: the value users write in a config's ``type:`` key (or in ``eval.metrics``).
 - ``factory``: a class or function taking keyword-only, type-annotated arguments. The user's
   options from the config are checked against its signature (unknown keys, missing required
-  values and wrong types are config errors). Arguments whose names the core supplies (listed per
-  hook below) are filled in by the core and are not config keys.
+  values and wrong types are config errors; a ``pathlib.Path`` option relative in a config is
+  relative to the config file's folder). Arguments that the core supplies (listed per hook
+  below) are filled in and are not config keys. An option annotated
+  ``Annotated[..., multis2s.options.Nested("<kind>")]`` names another registered component.
 - ``modality``: the kind of source the component handles, any lower-case name (the built-ins use
   ``"text"``, ``"audio"``, ``"image"``, ``"video"``; a new modality needs no core change), or
   ``"any"``. A dataset that gives several kinds of source joins them with ``+``
   (``"audio+video"``).
 - ``help``: one line, shown by ``multis2s plugins``.
 
-All hooks are called once, when the registry is first built (by the CLI or the model builder),
-never at import time.
+All hooks are called once, when the registry is first built (by the CLI or a run), never at
+import time.
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ def register_encoders(register):
     Called once per registry build. The factory builds an ``nn.Module`` whose
     ``forward(inputs, lengths)`` returns :class:`multis2s.model.encoder.EncoderOutput` and which
     has the attributes ``output_dim`` (D of the memory) and ``state_dim`` (size of
-    ``final_state``, 0 when it has none). The core supplies the arguments that the source
-    pipeline of the encoder's modality offers (text: ``vocab_size``, ``pad_id``; audio:
-    ``input_dim``; image: ``input_channels``, ``image_size``; video: ``input_channels``), when the
-    factory declares them. With ``model.encoders`` each stream's encoder gets its own pipeline's.
+    ``final_state``, 0 when it has none). The core supplies, when the factory declares them, the
+    values that the stream's source pipeline reports in ``encoder_inputs()`` (the built-in
+    pipelines: text ``vocab_size``, ``pad_id``; audio ``input_dim``; image ``input_channels``,
+    ``image_size``; video ``input_channels``). Each stream's encoder gets its own pipeline's.
     """
 
 
@@ -46,12 +48,34 @@ def register_encoders(register):
 def register_decoders(register):
     """Register decoders.
 
-    Called once per registry build. The factory builds a decoder with the interface of
+    Called once per registry build. The factory builds a
     :class:`multis2s.model.decoder.Decoder`. The core supplies ``vocab_size``, ``pad_id``,
-    ``memory_dim`` and ``state_dim`` (of the encoder). With several encoders ``memory_dim`` is the
-    tuple of the streams' sizes, ``state_dim`` the sum of theirs, and ``prepare`` receives a
-    :class:`multis2s.model.encoder.StreamOutputs`; a decoder that takes one memory only may reject
-    a tuple with a ``ValueError``.
+    ``memory_dims`` (stream name → that encoder's ``output_dim``, in config order) and
+    ``state_dim`` (the sum of the encoders' ``state_dim``). ``prepare`` receives a
+    :class:`multis2s.model.streams.Streams`, with one entry for a one-encoder model.
+    """
+
+
+@hookspec
+def register_attentions(register):
+    """Register attention kinds (what ``model.decoder.attention`` names for the RNN decoder).
+
+    Called once per registry build. The factory builds a
+    :class:`multis2s.model.attention.Attention`; the decoder calls it once per stream and supplies
+    ``query_dim`` (its hidden size) and ``memory_dim`` (the stream's memory size). Its other
+    options are written beside ``type`` (``attention: {type: location, dim: 128}``).
+    """
+
+
+@hookspec
+def register_searches(register):
+    """Register search methods (what ``eval.search`` names).
+
+    Called once per registry build. The factory builds a callable
+    ``search(model, sources, lengths, *, max_length) -> list[list[Hypothesis]]``
+    (:class:`multis2s.search.hypothesis.Search`): every batch item's hypotheses, best first, each
+    with its attention per stream. Its options are written beside ``type``
+    (``search: {type: beam, beam: 4}``).
     """
 
 
@@ -62,7 +86,7 @@ def register_modalities(register):
     Called once per registry build. The factory builds a
     :class:`multis2s.data.pipeline.SourcePipeline`: it reads one source item (a string or a
     path), turns it into a tensor, augments it in training only and collates a padded batch.
-    Its options are the keys of the config's ``data.source`` section.
+    Its options are the keys of the config's ``data.source`` section of the stream.
     """
 
 
@@ -71,12 +95,13 @@ def register_datasets(register):
     """Register data sources.
 
     Called once per registry build. The factory builds a
-    :class:`multis2s.data.dataset.Dataset`, whose ``split(name)`` returns a list of
+    :class:`multis2s.data.example.Dataset`, whose ``split(name)`` returns a list of
     :class:`multis2s.data.example.Example`. Its options are the keys of ``data.dataset``
     besides ``type``. The core supplies ``cache_dir`` (a ``pathlib.Path``), ``skip_bad``
-    (``data.skip_bad``: skip and count bad items instead of stopping) and ``modalities`` (the
-    tuple of modalities the config's encoders read, for a dataset that gives several) when
-    declared. For several modalities an example's ``source`` is a mapping ``modality → item``.
+    (``data.skip_bad``: skip and count bad items instead of stopping) and ``streams`` (stream name
+    → the modality its encoder reads, in config order) when declared. An example's ``source`` is
+    one item for a one-stream model, or a mapping stream name → item (a stream missing from the
+    mapping is absent from that example).
     """
 
 

@@ -1,4 +1,4 @@
-"""Cross-entropy over the non-pad target positions, with optional label smoothing."""
+"""Negative log-likelihood over the non-pad target positions, with optional label smoothing."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import torch.nn.functional as F
 
 
 def sequence_loss(
-    logits: torch.Tensor, targets: torch.Tensor, *, pad_id: int, label_smoothing: float = 0.0
+    log_probs: torch.Tensor, targets: torch.Tensor, *, pad_id: int, label_smoothing: float = 0.0
 ) -> tuple[torch.Tensor, int]:
-    """logits (B, T, V), targets (B, T) → (summed loss over real tokens, number of real tokens)."""
-    loss = F.cross_entropy(
-        logits.reshape(-1, logits.size(-1)).float(),  # (B·T, V)
-        targets.reshape(-1),  # (B·T,)
-        ignore_index=pad_id,
-        label_smoothing=label_smoothing,
-        reduction="sum",
-    )
+    """log_probs (B, T, V), targets (B, T) → (summed loss over real tokens, number of real tokens).
+
+    With label smoothing ε the loss of a token is (1 − ε)·NLL + ε·mean over the vocabulary of
+    −log p (what ``torch.nn.functional.cross_entropy`` computes from logits).
+    """
+    flat = log_probs.reshape(-1, log_probs.size(-1))  # (B·T, V)
+    gold = targets.reshape(-1)  # (B·T,)
+    loss = F.nll_loss(flat, gold, ignore_index=pad_id, reduction="sum")
+    if label_smoothing > 0:
+        smooth = (-flat.sum(dim=-1)).masked_fill(gold == pad_id, 0.0).sum()
+        loss = (1 - label_smoothing) * loss + smooth * (label_smoothing / flat.size(-1))
     return loss, int((targets != pad_id).sum())

@@ -19,7 +19,7 @@ TINY = {
     },
     "model": {
         "encoder": {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 8, "dropout": 0.1},
-        "decoder": {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16, "attention_dim": 8,
+        "decoder": {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16, "attention": {"type": "additive", "dim": 8},
                     "dropout": 0.1},
     },
     "train": {"lr": 0.01, "max_steps": 12, "validate_every": 6, "log_every": 3, "progress": False},

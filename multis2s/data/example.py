@@ -9,11 +9,13 @@ from typing import Any, Mapping, Protocol
 
 @dataclass(frozen=True)
 class Example:
-    """A source item (text, or a path to a wav / image / video file) and its target text.
+    """A source and its target text.
 
-    For several encoder streams the source is a mapping ``modality → item`` (e.g.
-    ``{"audio": "a.wav", "video": "a.npy"}``, see :mod:`multis2s.data.streams`). ``origin`` is ``"file:line"`` (or an id) for error messages; ``tags`` hold extra facts used
-    to report subsets (e.g. ``{"unseen_combination": True}``).
+    ``source`` is one item (text, or a path to a wav / image / video file) for a one-stream model,
+    or a mapping stream name → item (e.g. ``{"audio": "a.wav", "video": "a.npy"}``, see
+    :mod:`multis2s.data.streams`). ``origin`` is ``"file:line"`` (or an id) for error messages;
+    ``tags`` hold extra facts used to report subsets (e.g. ``{"unseen_combination": True}``);
+    ``references`` every acceptable target when there are several.
     """
 
     source: str | Mapping[str, str]

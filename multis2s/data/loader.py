@@ -1,4 +1,4 @@
-"""Examples → batches of padded tensors, through a modality's source pipeline."""
+"""Examples → batches of padded tensors, through each stream's source pipeline."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
 from multis2s.data.example import Example
-from multis2s.data.pipeline import SourcePipeline
+from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.data.vocabulary import PAD_ID
 from multis2s.model.encoder import map_tensors
@@ -17,14 +17,11 @@ from multis2s.model.encoder import map_tensors
 
 @dataclass
 class Batch:
-    """sources (B, S, …), source_lengths (B,), targets (B, T+1) with BOS … EOS and PAD, indices (B,).
+    """sources: stream → (B, S_i, …); source_lengths: stream → (B,), 0 where a row lacks the stream;
+    targets (B, T+1) with BOS … EOS and PAD; indices (B,) of the examples."""
 
-    With several encoder streams, ``sources`` and ``source_lengths`` map each stream's name to its
-    (B, S_i, …) tensor and (B,) lengths (:mod:`multis2s.data.streams`).
-    """
-
-    sources: torch.Tensor | dict[str, torch.Tensor]
-    source_lengths: torch.Tensor | dict[str, torch.Tensor]
+    sources: dict[str, torch.Tensor]
+    source_lengths: dict[str, torch.Tensor]
     targets: torch.Tensor
     indices: list[int]
 
@@ -32,6 +29,12 @@ class Batch:
         """The batch on ``device`` (non-blocking copies from pinned memory on CUDA)."""
         move = lambda t: t.to(device, non_blocking=True)  # noqa: E731
         return Batch(map_tensors(self.sources, move), map_tensors(self.source_lengths, move), move(self.targets),
+                     self.indices)
+
+    def pin_memory(self) -> "Batch":
+        """The batch in page-locked memory (called by the DataLoader when ``pin_memory`` is on)."""
+        pin = lambda t: t.pin_memory()  # noqa: E731
+        return Batch(map_tensors(self.sources, pin), map_tensors(self.source_lengths, pin), pin(self.targets),
                      self.indices)
 
     @property
@@ -46,17 +49,17 @@ class Batch:
 
 
 class ExampleTensors(TorchDataset):
-    """Index → (index, source tensor, target ids) through the pipeline."""
+    """Index → (index, per-stream source tensors, target ids) through the pipelines."""
 
-    def __init__(self, examples: list[Example], pipeline: SourcePipeline, target: TargetField, *, train: bool) -> None:
-        self.examples, self.pipeline, self.target, self.train = examples, pipeline, target, train
+    def __init__(self, examples: list[Example], streams: SourceStreams, target: TargetField, *, train: bool) -> None:
+        self.examples, self.streams, self.target, self.train = examples, streams, target, train
 
     def __len__(self) -> int:
         return len(self.examples)
 
-    def __getitem__(self, index: int) -> tuple[int, torch.Tensor, list[int]]:
+    def __getitem__(self, index: int) -> tuple[int, dict[str, torch.Tensor | None], list[int]]:
         example = self.examples[index]
-        return index, self.pipeline.load(example, train=self.train), self.target.encode(example.target)
+        return index, self.streams.load(example, train=self.train), self.target.encode(example.target)
 
 
 def pad_ids(sequences: list[list[int]]) -> torch.Tensor:
@@ -72,9 +75,9 @@ def make_loader(
 ) -> DataLoader:
     """A loader that yields :class:`Batch` objects for the given index batches, in order."""
 
-    def collate(items: list[tuple[int, torch.Tensor, list[int]]]) -> Batch:
+    def collate(items: list[tuple[int, dict[str, torch.Tensor | None], list[int]]]) -> Batch:
         indices = [i for i, _, _ in items]
-        sources, lengths = tensors.pipeline.collate([s for _, s, _ in items])
+        sources, lengths = tensors.streams.collate([s for _, s, _ in items])
         return Batch(sources, lengths, pad_ids([t for _, _, t in items]), indices)
 
     # A private generator: creating an iterator must not draw from the global RNG (exact resume).

@@ -10,12 +10,15 @@ from multis2s.data.example import Example
 
 
 class SourcePipeline(Protocol):
-    """How one modality's source items become padded tensors.
+    """How one modality's source items become padded tensors; a model has one per stream.
 
-    Lifecycle: built from ``data.source`` options; :meth:`fit` once on the training examples
-    (a vocabulary, global feature statistics, …), whose result :meth:`state` saves in the
+    Lifecycle: built from the stream's ``data.source`` options; :meth:`fit` once on the training
+    examples (a vocabulary, global feature statistics, …), whose result :meth:`state` saves in the
     checkpoint and :meth:`load_state` restores; then :meth:`load` per item and :meth:`collate`
-    per batch.
+    per batch. The examples a pipeline sees have the stream's own item as their ``source``.
+
+    ``reads_files``: True when an item is a file path (audio, images, video), False when it is the
+    text itself; ``predict`` refuses a path for a pipeline that reads text.
 
     Optional: ``plot_attention(example, weights (T, S), target_labels, out, title)``. A pipeline
     that has it draws ``multis2s attention`` itself (images: one panel per word over the image);
@@ -24,6 +27,7 @@ class SourcePipeline(Protocol):
     """
 
     modality: str
+    reads_files: bool
 
     def fit(self, examples: list[Example]) -> None:
         """Learn what the pipeline needs from the training examples."""
@@ -35,7 +39,9 @@ class SourcePipeline(Protocol):
         """Restore what :meth:`fit` learned."""
 
     def encoder_inputs(self) -> dict[str, Any]:
-        """Values the encoder factory may declare (e.g. ``vocab_size``, ``pad_id``, ``input_dim``)."""
+        """Values the stream's encoder factory may declare (e.g. ``vocab_size``, ``pad_id``,
+        ``input_dim``); their names are the encoder arguments that are not config keys. The names
+        must not depend on :meth:`fit` (the values may)."""
 
     def length(self, example: Example) -> int:
         """A cheap length estimate of the source, for bucketing."""

@@ -1,9 +1,10 @@
-"""The source pipeline of several encoders: one modality pipeline per stream, batched side by side.
+"""Sources by stream: each stream's source pipeline, and one example read into every stream's tensor.
 
-An example for several streams holds a mapping ``modality → item`` as its source (e.g.
-``{"audio": "a.wav", "video": "a.npy"}``); each stream reads the item of its encoder's modality.
-On the command line such a source is written ``audio=a.wav,video=a.npy``. A modality missing from
-an example is a stream absent from that row: its length is 0 and the decoder ignores it there.
+An example's source is one item for a one-stream model, or a mapping stream name → item (e.g.
+``{"audio": "a.wav", "video": "a.npy"}``, or ``{"cam_left": "l.mp4", "cam_right": "r.mp4"}``).
+A stream missing from the mapping is absent from that example: its length is 0 and the decoder
+ignores it there. On the command line several streams are written ``audio=a.wav,video=a.npy``.
+This module is the data side's only place that knows there may be more than one stream.
 
 Batches are ``(sources, lengths)`` with ``sources``: stream → (B, S_i, …) and ``lengths``:
 stream → (B,). A stream that no example of a batch has is left out of both mappings.
@@ -12,6 +13,7 @@ stream → (B,). A stream that no example of a batch has is left out of both map
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any, Mapping
 
 import torch
@@ -25,35 +27,70 @@ def parse_sources(text: str, origin: str) -> dict[str, str]:
     """``"audio=a.wav,video=a.npy"`` → ``{"audio": "a.wav", "video": "a.npy"}``."""
     items = {}
     for part in text.split(","):
-        modality, sep, item = part.partition("=")
-        if not sep or not modality.strip() or not item.strip():
-            raise DataError(f"{origin}: expected modality=path items separated by commas "
+        stream, sep, item = part.partition("=")
+        if not sep or not stream.strip() or not item.strip():
+            raise DataError(f"{origin}: expected stream=item pairs separated by commas "
                             f"(e.g. audio=a.wav,video=a.npy), got {text!r}")
-        items[modality.strip()] = item.strip()
+        items[stream.strip()] = item.strip()
     return items
 
 
-class StreamPipelines:
-    """Named pipelines, each reading one modality of a multi-modal example (a SourcePipeline)."""
+def stream_files(out: Path, names: list[str]) -> dict[str, tuple[Path, str]]:
+    """One output file per stream and a label for its title: ``out`` itself (no label) for one
+    stream, else ``out.<stream>.suffix`` labelled ``[stream]``."""
+    if len(names) == 1:
+        return {names[0]: (out, "")}
+    return {name: (out.with_name(f"{out.stem}.{name}{out.suffix}"), f"  [{name}]") for name in names}
+
+
+class SourceStreams:
+    """The source pipelines of a model's streams, by stream name in config order."""
 
     def __init__(self, pipelines: dict[str, SourcePipeline]) -> None:
+        if not pipelines:
+            raise ValueError("a model reads at least one stream")
         self.pipelines = pipelines
-        self.modality = "+".join(p.modality for p in pipelines.values())
 
-    def _items(self, example: Example) -> Mapping[str, Any]:
-        if isinstance(example.source, Mapping):
-            return example.source
-        return parse_sources(example.source, example.origin or "input")
+    @property
+    def names(self) -> list[str]:
+        return list(self.pipelines)
 
-    def view(self, example: Example, pipeline: SourcePipeline) -> Example | None:
-        """The example as one stream sees it (its own item as the source), or None when absent."""
-        item = self._items(example).get(pipeline.modality)
-        return None if item is None else dataclasses.replace(example, source=item)
+    def items(self, example: Example) -> dict[str, Any]:
+        """stream → the example's item for it (streams the example lacks are left out)."""
+        source = example.source
+        if isinstance(source, Mapping):
+            unknown = [name for name in source if name not in self.pipelines]
+            if unknown:
+                raise DataError(f"{example.origin or 'input'}: unknown stream(s) {', '.join(map(repr, unknown))}; "
+                                f"this model reads {', '.join(self.names)}")
+            return dict(source)
+        if len(self.pipelines) == 1:
+            return {self.names[0]: source}
+        raise DataError(f"{example.origin or 'input'}: this model reads the streams {', '.join(self.names)}: "
+                        f"give stream=item pairs separated by commas, got {source!r}")
+
+    def parse_input(self, text: str, origin: str) -> Any:
+        """A command-line input as an example source: the item itself for one stream, else
+        ``stream=item,…`` pairs."""
+        return text if len(self.pipelines) == 1 else parse_sources(text, origin)
+
+    def views(self, example: Example) -> dict[str, Example | None]:
+        """stream → the example as that stream sees it (its own item as the source), or None when
+        absent; an example with no stream at all is a DataError."""
+        items = self.items(example)
+        views = {name: None if items.get(name) is None else
+                 (example if example.source is items[name] else dataclasses.replace(example, source=items[name]))
+                 for name in self.pipelines}
+        if all(v is None for v in views.values()):
+            raise DataError(f"{example.origin or 'input'}: the example has none of the streams "
+                            f"{', '.join(self.names)}")
+        return views
 
     def fit(self, examples: list[Example]) -> None:
-        for pipeline in self.pipelines.values():
-            views = [self.view(e, pipeline) for e in examples]
-            pipeline.fit([v for v in views if v is not None])
+        """Each pipeline learns from the training examples that have its stream."""
+        views = [self.views(e) for e in examples]
+        for name, pipeline in self.pipelines.items():
+            pipeline.fit([v[name] for v in views if v[name] is not None])
 
     def state(self) -> dict[str, Any]:
         return {name: pipeline.state() for name, pipeline in self.pipelines.items()}
@@ -62,30 +99,18 @@ class StreamPipelines:
         for name, pipeline in self.pipelines.items():
             pipeline.load_state(state[name])
 
-    def encoder_inputs(self) -> dict[str, Any]:
-        """Per-stream values are handed to each stream's encoder by the assembly, not from here."""
-        return {}
-
-    def _views(self, example: Example) -> dict[str, Example | None]:
-        """stream → the example as that stream sees it, or None; an example with no stream at all is a DataError."""
-        views = {name: self.view(example, pipeline) for name, pipeline in self.pipelines.items()}
-        if all(v is None for v in views.values()):
-            raise DataError(f"{example.origin}: the example has none of the modalities "
-                            f"{', '.join(p.modality for p in self.pipelines.values())}")
-        return views
-
     def length(self, example: Example) -> int:
         """The length of the first stream the example has (the streams run in parallel in time)."""
-        name, view = next((n, v) for n, v in self._views(example).items() if v is not None)
+        name, view = next((n, v) for n, v in self.views(example).items() if v is not None)
         return self.pipelines[name].length(view)
 
     def load(self, example: Example, *, train: bool) -> dict[str, torch.Tensor | None]:
-        """stream → the stream's tensor (S_i, …), or None when the example lacks its modality."""
+        """stream → the stream's tensor (S_i, …), or None when the example lacks it."""
         return {name: None if view is None else self.pipelines[name].load(view, train=train)
-                for name, view in self._views(example).items()}
+                for name, view in self.views(example).items()}
 
-    def collate(self, items: list[dict[str, torch.Tensor | None]]) -> tuple[dict[str, torch.Tensor],
-                                                                             dict[str, torch.Tensor]]:
+    def collate(self, items: list[dict[str, torch.Tensor | None]]
+                ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """Per stream: the present items padded by the stream's pipeline, absent rows zeros of length 0."""
         sources, lengths = {}, {}
         for name, pipeline in self.pipelines.items():
@@ -93,13 +118,11 @@ class StreamPipelines:
             if not rows:
                 continue
             padded, present_lengths = pipeline.collate([items[i][name] for i in rows])  # (B_present, S, …)
-            full = padded.new_zeros(len(items), *padded.shape[1:])  # (B, S, …)
-            full[rows] = padded
-            stream_lengths = present_lengths.new_zeros(len(items))
-            stream_lengths[rows] = present_lengths
-            sources[name], lengths[name] = full, stream_lengths
+            if len(rows) < len(items):
+                full = padded.new_zeros(len(items), *padded.shape[1:])  # (B, S, …)
+                full[rows] = padded
+                all_lengths = present_lengths.new_zeros(len(items))
+                all_lengths[rows] = present_lengths
+                padded, present_lengths = full, all_lengths
+            sources[name], lengths[name] = padded, present_lengths
         return sources, lengths
-
-    def labels(self, example: Example) -> list[str] | None:
-        """Several streams have no single row of labels: the attention is drawn over positions."""
-        return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from multis2s.data.vocabulary import Vocabulary
 from multis2s.normalise import normalise_text
@@ -28,6 +28,17 @@ class TargetField:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.normalise = normalise
+
+    def fit(self, targets: list[str], *, min_freq: int, max_size: int | None) -> None:
+        """Build the vocabulary from the training targets."""
+        self.vocabulary = Vocabulary.build((self.tokenize(t) for t in targets), min_freq=min_freq, max_size=max_size)
+
+    def state(self) -> dict[str, Any]:
+        """Plain data for the checkpoint."""
+        return {"vocabulary": self.vocabulary.state()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.vocabulary = Vocabulary.from_state(state["vocabulary"])
 
     def tokenize(self, text: str) -> list[str]:
         return self.tokenizer.tokenize(normalise_text(text) if self.normalise else text)

@@ -1,10 +1,20 @@
-"""The interface every decoder implements; search and training rely on nothing else.
+"""The decoder base class: what every decoder shares, and the interface search and training rely on.
 
-A decoder reads a :class:`~multis2s.model.encoder.Memory` made once per batch by
-:meth:`Decoder.prepare`, starts from :meth:`Decoder.initial_state`, and either decodes a whole
-teacher-forced target (:meth:`Decoder.forward`) or one step at a time (:meth:`Decoder.step`).
-Every tensor in a decoder state has the batch first, so beam search can reorder any decoder's
-state with :func:`~multis2s.model.encoder.map_tensors`. Decoders keep no state between calls.
+The base owns the target embedding, the output layer (hidden vectors → log-probabilities, see
+:mod:`multis2s.model.output`), weight tying and scheduled sampling. A decoder implements:
+
+- :meth:`Decoder.prepare`: the encoder streams → :class:`~multis2s.model.streams.Memories`, with
+  every projection of the memory computed once per batch;
+- :meth:`Decoder.initial_state`: the state before the first target step;
+- :meth:`Decoder.teacher_forced`: a whole reference target at once (a decoder may compute all
+  steps in one call when its configuration allows);
+- :meth:`Decoder.step`: one step for a batch of previous tokens.
+
+Both return hidden vectors and the attention of every stream. Every tensor in a decoder state has
+the batch first, so a search reorders any decoder's state with
+:func:`~multis2s.model.encoder.map_tensors`. Decoders keep no state between calls.
+
+Shapes: B batch, T target steps, S_i source steps of stream i, E embedding, H hidden, V vocabulary.
 """
 
 from __future__ import annotations
@@ -14,35 +24,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from multis2s.model.encoder import EncoderOutput, Memory
+from multis2s.model.output import OutputLayer
+from multis2s.model.streams import Memories, Streams
 
-
-class Decoder(nn.Module):
-    """Base class of decoders (shape legend: see :mod:`multis2s.model`)."""
-
-    vocab_size: int
-
-    def prepare(self, encoded: EncoderOutput) -> Memory:
-        """The memory as this decoder reads it (projections computed once)."""
-        raise NotImplementedError
-
-    def initial_state(self, encoded: EncoderOutput) -> Any:
-        """The state before the first target step (from ``final_state`` where it is used)."""
-        raise NotImplementedError
-
-    def forward(
-        self, targets_in: torch.Tensor, memory: Memory, state: Any, teacher_forcing: float = 1.0
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """targets_in (B, T) starting with BOS → logits (B, T, V), attention (B, T, S).
-
-        ``teacher_forcing`` is the probability of feeding the reference token rather than the
-        model's own previous prediction (1 = teacher forcing, 0 = free running).
-        """
-        raise NotImplementedError
-
-    def step(self, tokens: torch.Tensor, memory: Memory, state: Any) -> tuple[torch.Tensor, torch.Tensor, Any]:
-        """tokens (B,) → logits (B, V), attention (B, S), the next state."""
-        raise NotImplementedError
+Attention = dict[str, torch.Tensor]
+"""Attention weights per stream name: (B, T, S_i) for a whole target, (B, S_i) for one step."""
 
 
 def mix_predictions(gold: torch.Tensor, predicted: torch.Tensor, teacher_forcing: float) -> torch.Tensor:
@@ -54,16 +40,60 @@ def mix_predictions(gold: torch.Tensor, predicted: torch.Tensor, teacher_forcing
     return torch.where(keep, gold, predicted)
 
 
-class Bridge(nn.Module):
-    """Encoder ``final_state`` (B, Ds) → the decoder's initial hidden (B, L, H), zeros without one."""
+class Decoder(nn.Module):
+    """Base class of decoders: target embedding, output layer, weight tying, scheduled sampling."""
 
-    def __init__(self, *, state_dim: int, layers: int, hidden_dim: int, enabled: bool) -> None:
+    def __init__(self, *, vocab_size: int, pad_id: int, embedding_dim: int) -> None:
         super().__init__()
-        self.layers, self.hidden_dim = layers, hidden_dim
-        self.project = nn.Linear(state_dim, layers * hidden_dim) if enabled and state_dim > 0 else None
+        self.vocab_size = vocab_size
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
 
-    def forward(self, final_state: torch.Tensor | None, batch: int, like: torch.Tensor) -> torch.Tensor:
-        """(B, Ds) or None → (B, L, H)."""
-        if self.project is None or final_state is None:
-            return like.new_zeros(batch, self.layers, self.hidden_dim)
-        return torch.tanh(self.project(final_state)).view(batch, self.layers, self.hidden_dim)
+    def attach_output(self, *, hidden_dim: int, tie_embeddings: bool) -> None:
+        """Add the output layer over hidden vectors of ``hidden_dim``; with ``tie_embeddings`` its
+        weight is the target embedding's (which then needs the same size)."""
+        if tie_embeddings and self.embedding.embedding_dim != hidden_dim:
+            raise ValueError(f"tie_embeddings needs embedding_dim ({self.embedding.embedding_dim}) == "
+                             f"hidden_dim ({hidden_dim})")
+        self.output = OutputLayer(hidden_dim=hidden_dim, vocab_size=self.vocab_size)
+        if tie_embeddings:
+            self.output.project.weight = self.embedding.weight
+
+    def prepare(self, streams: Streams) -> Memories:
+        """The memories as this decoder reads them (projections computed once)."""
+        raise NotImplementedError
+
+    def initial_state(self, streams: Streams) -> Any:
+        """The state before the first target step (from the streams' final state where it is used)."""
+        raise NotImplementedError
+
+    def teacher_forced(self, targets_in: torch.Tensor, memory: Memories, state: Any
+                       ) -> tuple[torch.Tensor, Attention]:
+        """targets_in (B, T) starting with BOS, every step fed the reference → hidden (B, T, H), attention."""
+        raise NotImplementedError
+
+    def step(self, tokens: torch.Tensor, memory: Memories, state: Any) -> tuple[torch.Tensor, Attention, Any]:
+        """tokens (B,) → hidden (B, H), attention per stream (B, S_i), the next state."""
+        raise NotImplementedError
+
+    def forward(self, targets_in: torch.Tensor, memory: Memories, state: Any, teacher_forcing: float = 1.0
+                ) -> tuple[torch.Tensor, Attention]:
+        """targets_in (B, T) starting with BOS → hidden (B, T, H), attention per stream (B, T, S_i).
+
+        ``teacher_forcing`` below 1 is scheduled sampling (Bengio et al., 2015), the same for every
+        decoder: step by step, each row's input is the reference token with that probability, else
+        the model's own most probable token at the previous step.
+        """
+        if teacher_forcing >= 1.0:
+            return self.teacher_forced(targets_in, memory, state)
+        hiddens, weights = [], []
+        tokens = targets_in[:, 0]
+        for t in range(targets_in.size(1)):
+            if t > 0:
+                with torch.no_grad():
+                    predicted = self.output(hiddens[-1]).argmax(dim=-1)  # (B,)
+                tokens = mix_predictions(targets_in[:, t], predicted, teacher_forcing)
+            hidden, attention, state = self.step(tokens, memory, state)
+            hiddens.append(hidden)
+            weights.append(attention)
+        return torch.stack(hiddens, dim=1), {name: torch.stack([w[name] for w in weights], dim=1)
+                                             for name in weights[0]}

@@ -1,13 +1,13 @@
-"""The Transformer decoder: masked self-attention, cross-attention, sinusoidal positions.
+"""The Transformer decoder: masked self-attention, cross-attention per stream, sinusoidal positions.
 
 Pre-norm residual layers (LayerNorm before each sub-layer, a final LayerNorm). For step-wise
 search the self-attention keys/values of earlier steps travel in the decoder state (never on the
-module). The returned attention is the last layer's cross-attention averaged over heads. With
-several encoders every layer cross-attends each stream's memory and fuses the results
-(:class:`~multis2s.model.fusion.ContextFusion`); the attention returned is then the streams'
-weights side by side.
+module). Every layer cross-attends each stream's memory; with several streams the results are
+fused (:class:`~multis2s.model.streams.ContextFusion`). The attention returned is the last
+layer's cross-attention of each stream, averaged over heads.
 
-Shapes: B batch, T target steps, S source steps, D model size, H heads, V vocabulary.
+Shapes: B batch, T target steps, t steps decoded so far, S_i source steps of stream i, D model
+size, H heads, V vocabulary.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from multis2s.model.decoder import Decoder, mix_predictions
-from multis2s.model.encoder import Encoded, EncoderOutput, Memories, Memory, stream_memories
-from multis2s.model.fusion import ContextFusion, FusionKind, presence
+from multis2s.model.decoder import Attention, Decoder
 from multis2s.model.masks import causal_mask
 from multis2s.model.multihead import MultiHeadAttention
 from multis2s.model.positions import sinusoidal_positions
+from multis2s.model.streams import ContextFusion, FusionKind, Memories, Memory, Streams
 
 
 class TransformerState(NamedTuple):
@@ -37,18 +36,18 @@ class TransformerState(NamedTuple):
 class DecoderLayer(nn.Module):
     """Self-attention, cross-attention (one per stream, fused) and feed-forward, each as x + f(norm(x))."""
 
-    def __init__(self, *, model_dim: int, heads: int, ff_dim: int, dropout: float, streams: int,
-                 fusion: str) -> None:
+    def __init__(self, *, model_dim: int, heads: int, ff_dim: int, dropout: float, streams: tuple[str, ...],
+                 fusion: FusionKind | None) -> None:
         super().__init__()
         self.self_attention = MultiHeadAttention(query_dim=model_dim, memory_dim=model_dim, model_dim=model_dim,
                                                  heads=heads, dropout=dropout)
-        self.cross_attentions = nn.ModuleList(
-            MultiHeadAttention(query_dim=model_dim, memory_dim=model_dim, model_dim=model_dim, heads=heads,
-                               dropout=dropout)
-            for _ in range(streams)
-        )
-        self.fusion = (ContextFusion(kind=fusion, context_dims=(model_dim,) * streams, query_dim=model_dim,
-                                     output_dim=model_dim) if streams > 1 else None)
+        self.cross_attentions = nn.ModuleDict({
+            name: MultiHeadAttention(query_dim=model_dim, memory_dim=model_dim, model_dim=model_dim, heads=heads,
+                                     dropout=dropout)
+            for name in streams
+        })
+        self.fusion = ContextFusion(kind=fusion, context_dims=(model_dim,) * len(streams), query_dim=model_dim,
+                                    output_dim=model_dim)
         self.feed_forward = nn.Sequential(nn.Linear(model_dim, ff_dim), nn.ReLU(), nn.Dropout(dropout),
                                           nn.Linear(ff_dim, model_dim))
         self.norms = nn.ModuleList(nn.LayerNorm(model_dim) for _ in range(3))
@@ -59,13 +58,13 @@ class DecoderLayer(nn.Module):
         x: torch.Tensor,
         past: tuple[torch.Tensor, torch.Tensor] | None,
         self_mask: torch.Tensor,
-        crosses: list[tuple[torch.Tensor, torch.Tensor]],
-        memories: tuple[Memory, ...],
-    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """x (B, T, D); past keys/values (B, H, t, D/H) or None; self_mask (B, T, t+T); per stream the
-        cross keys/values (B, H, S_i, D/H) and its memory (for the mask).
+        memories: Memories,
+        index: int,
+    ) -> tuple[torch.Tensor, Attention, tuple[torch.Tensor, torch.Tensor]]:
+        """x (B, T, D); past keys/values (B, H, t, D/H) or None; self_mask (B, T, t+T); ``index``: this
+        layer's place in the stack (its cross keys/values in each memory).
 
-        Returns x (B, T, D), cross-attention weights (B, H, T, ΣS_i), keys/values incl. this call's.
+        Returns x (B, T, D), cross-attention weights per stream (B, H, T, S_i), keys/values incl. this call's.
         """
         normed = self.norms[0](x)
         keys, values = self.self_attention.project(normed)  # (B, H, T, D/H)
@@ -74,72 +73,65 @@ class DecoderLayer(nn.Module):
         attended, _ = self.self_attention(normed, keys, values, self_mask)
         x = x + self.dropout(attended)
         normed = self.norms[1](x)
-        attended, weights = [], []
-        for attention, (keys_i, values_i), memory in zip(self.cross_attentions, crosses, memories):
-            stream_attended, stream_weights = attention(normed, keys_i, values_i, memory.mask)
-            here = presence(memory).to(stream_weights.dtype)[:, None, None, None]
-            attended.append(stream_attended)
-            weights.append(stream_weights * here)
-        if self.fusion is None:
-            fused = attended[0]
-        else:
-            fused = self.fusion(normed, attended, [presence(m) for m in memories])
-        x = x + self.dropout(fused)
+        contexts, weights = [], {}
+        for name, memory in memories.streams.items():
+            cross_keys, cross_values = memory.keys[2 * index], memory.keys[2 * index + 1]
+            context, stream_weights = self.cross_attentions[name](normed, cross_keys, cross_values, memory.mask)
+            contexts.append(context)
+            weights[name] = memory.hide_absent(stream_weights)
+        x = x + self.dropout(self.fusion(normed, contexts, list(memories.streams.values())))
         x = x + self.dropout(self.feed_forward(self.norms[2](x)))
-        return x, torch.cat(weights, dim=-1), (keys, values)
+        return x, weights, (keys, values)
 
 
 class TransformerDecoder(Decoder):
-    """A stack of pre-norm Transformer decoder layers over a projected memory."""
+    """A stack of pre-norm Transformer decoder layers over each stream's projected memory."""
 
     def __init__(
         self,
         *,
         vocab_size: int,
         pad_id: int,
-        memory_dim: int | tuple[int, ...],
+        memory_dims: dict[str, int],
         state_dim: int,
         model_dim: int = 256,
         heads: int = 4,
         layers: int = 3,
         ff_dim: int = 1024,
         dropout: float = 0.1,
-        fusion: FusionKind = "concat",
+        fusion: FusionKind | None = None,
         tie_embeddings: bool = False,
     ) -> None:
-        super().__init__()
+        """model_dim, heads, layers, ff_dim, dropout: sizes of the stack. fusion: how several streams'
+        cross-attention outputs are fused, ``concat`` (the default) or ``gate``; not for one stream.
+        tie_embeddings: share the target embedding with the output layer."""
         if model_dim % 2:
             raise ValueError(f"model_dim must be even for sinusoidal positions, got {model_dim}")
-        self.vocab_size = vocab_size
+        super().__init__(vocab_size=vocab_size, pad_id=pad_id, embedding_dim=model_dim)
         self.model_dim = model_dim
-        self.embedding = nn.Embedding(vocab_size, model_dim, padding_idx=pad_id)
-        memory_dims = memory_dim if isinstance(memory_dim, tuple) else (memory_dim,)
-        self.memory_projections = nn.ModuleList(
-            nn.Linear(d, model_dim) if d != model_dim else nn.Identity() for d in memory_dims
+        self.memory_projections = nn.ModuleDict(
+            {name: nn.Linear(d, model_dim) if d != model_dim else nn.Identity() for name, d in memory_dims.items()}
         )
         self.layers = nn.ModuleList(
             DecoderLayer(model_dim=model_dim, heads=heads, ff_dim=ff_dim, dropout=dropout,
-                         streams=len(memory_dims), fusion=fusion)
+                         streams=tuple(memory_dims), fusion=fusion)
             for _ in range(layers)
         )
         self.final_norm = nn.LayerNorm(model_dim)
         self.dropout = nn.Dropout(dropout)
-        self.output = nn.Linear(model_dim, vocab_size)
-        if tie_embeddings:
-            self.output.weight = self.embedding.weight
+        self.attach_output(hidden_dim=model_dim, tie_embeddings=tie_embeddings)
 
-    def prepare(self, encoded: Encoded) -> Memory | Memories:
+    def prepare(self, streams: Streams) -> Memories:
         """Per stream: the memory projected to D (B, S_i, D), and each layer's cross keys/values."""
-        outputs = (encoded,) if isinstance(encoded, EncoderOutput) else encoded.streams
-        memories = []
-        for index, (projection, output) in enumerate(zip(self.memory_projections, outputs)):
-            values = projection(output.memory)  # (B, S_i, D)
-            keys = tuple(t for layer in self.layers for t in layer.cross_attentions[index].project(values))
-            memories.append(Memory(values, output.memory_mask, keys))
-        return memories[0] if isinstance(encoded, EncoderOutput) else Memories(tuple(memories))
+        memories = {}
+        for name, output in streams.outputs.items():
+            values = self.memory_projections[name](output.memory)  # (B, S_i, D)
+            keys = tuple(t for layer in self.layers for t in layer.cross_attentions[name].project(values))
+            memories[name] = Memory.of(values, output.memory_mask, keys)
+        return Memories(memories)
 
-    def initial_state(self, encoded: Encoded) -> TransformerState:
-        mask = encoded.memory_mask
+    def initial_state(self, streams: Streams) -> TransformerState:
+        mask = streams.mask
         batch = mask.size(0)
         first = self.layers[0].self_attention
         empty = torch.zeros(batch, first.heads, 0, first.head_dim, device=mask.device)
@@ -153,40 +145,29 @@ class TransformerDecoder(Decoder):
         scaled = self.embedding(tokens) * math.sqrt(self.model_dim)
         return self.dropout(scaled + sinusoidal_positions(positions, self.model_dim).to(scaled.dtype))
 
-    def _layers(self, x, memory: Memory, self_mask, pasts):
-        """Run every layer; returns logits (B, T, V), last cross weights (B, T, S), new keys/values."""
+    def _layers(self, x: torch.Tensor, memory: Memories, self_mask: torch.Tensor, pasts):
+        """Run every layer; returns hidden (B, T, D), the last layer's weights per stream (B, T, S_i), new keys/values."""
         new_keys, new_values = [], []
-        memories = stream_memories(memory)
         for index, layer in enumerate(self.layers):
-            crosses = [(m.keys[2 * index], m.keys[2 * index + 1]) for m in memories]
-            x, weights, (keys, values) = layer(x, pasts[index] if pasts else None, self_mask, crosses, memories)
+            x, weights, (keys, values) = layer(x, pasts[index] if pasts else None, self_mask, memory, index)
             new_keys.append(keys)
             new_values.append(values)
-        logits = self.output(self.final_norm(x))
-        return logits, weights.mean(dim=1), tuple(new_keys), tuple(new_values)
+        heads_mean = {name: w.mean(dim=1) for name, w in weights.items()}
+        return self.final_norm(x), heads_mean, tuple(new_keys), tuple(new_values)
 
-    def _teacher_forced(self, targets_in: torch.Tensor, memory: Memory) -> tuple[torch.Tensor, torch.Tensor]:
+    def teacher_forced(self, targets_in: torch.Tensor, memory: Memories, state: TransformerState
+                       ) -> tuple[torch.Tensor, Attention]:
         steps = targets_in.size(1)
         self_mask = causal_mask(steps, targets_in.device).expand(targets_in.size(0), -1, -1)  # (B, T, T)
-        logits, weights, _, _ = self._layers(self._embed(targets_in, 0), memory, self_mask, None)
-        return logits, weights
+        hidden, weights, _, _ = self._layers(self._embed(targets_in, 0), memory, self_mask, None)
+        return hidden, weights
 
-    def forward(
-        self, targets_in: torch.Tensor, memory: Memory, state: TransformerState, teacher_forcing: float = 1.0
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher forcing below 1 uses two passes (scheduled sampling for parallel decoders):
-        the first pass's predictions replace reference inputs with probability 1 - ratio."""
-        if teacher_forcing < 1.0:
-            with torch.no_grad():
-                predicted = self._teacher_forced(targets_in, memory)[0].argmax(dim=-1)  # (B, T)
-            mixed = mix_predictions(targets_in[:, 1:], predicted[:, :-1], teacher_forcing)
-            targets_in = torch.cat([targets_in[:, :1], mixed], dim=1)
-        return self._teacher_forced(targets_in, memory)
-
-    def step(self, tokens: torch.Tensor, memory: Memory, state: TransformerState):
+    def step(self, tokens: torch.Tensor, memory: Memories, state: TransformerState
+             ) -> tuple[torch.Tensor, Attention, TransformerState]:
         start = int(state.steps[0])
         x = self._embed(tokens.unsqueeze(1), start)  # (B, 1, D)
         self_mask = torch.ones(tokens.size(0), 1, start + 1, dtype=torch.bool, device=tokens.device)
         pasts = list(zip(state.keys, state.values))
-        logits, weights, keys, values = self._layers(x, memory, self_mask, pasts)
-        return logits.squeeze(1), weights.squeeze(1), TransformerState(keys, values, state.steps + 1)
+        hidden, weights, keys, values = self._layers(x, memory, self_mask, pasts)
+        next_state = TransformerState(keys, values, state.steps + 1)
+        return hidden.squeeze(1), {name: w.squeeze(1) for name, w in weights.items()}, next_state

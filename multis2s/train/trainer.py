@@ -8,20 +8,18 @@ update, saves ``last.pt`` and stops; a second one stops at once.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import signal
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 from tqdm import tqdm
 
 from multis2s.assembly import Parts
-from multis2s.checkpoint import save_checkpoint
+from multis2s.checkpoint import Checkpoint, TrainingState
 from multis2s.config import config_to_dict
 from multis2s.data.batching import bucketed_batches
 from multis2s.data.example import Example
@@ -30,6 +28,9 @@ from multis2s.data.vocabulary import PAD_ID
 from multis2s.device import autocast, grad_scaler
 from multis2s.evaluation import decode, metric_direction, score
 from multis2s.loss import sequence_loss
+from multis2s.run_folder import RunFolder
+from multis2s.search.greedy import GreedySearch
+from multis2s.search.hypothesis import MaxLength
 from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
 
 
@@ -105,57 +106,45 @@ class StopRequest:
 
 
 class Trainer:
-    """Trains ``parts.model`` on ``train`` examples, validating on ``dev``, writing into ``run_dir``."""
+    """Trains ``parts.model`` on ``train`` examples, validating on ``dev``, writing into ``folder``."""
 
-    def __init__(self, parts: Parts, *, train: list[Example], dev: list[Example], run_dir: Path,
+    def __init__(self, parts: Parts, *, train: list[Example], dev: list[Example], folder: RunFolder,
                  device: torch.device) -> None:
         self.parts, self.train_examples, self.dev_examples = parts, train, dev
         self.config = parts.config
-        self.run_dir, self.device = run_dir, device
+        self.folder, self.device = folder, device
         self.model = parts.model
         self.optimizer = _optimizer(parts)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, self.config.train))
         self.scaler = grad_scaler(device, self.config.train.amp)
         self.progress = Progress()
-        self.tensors = ExampleTensors(train, parts.pipeline, parts.target, train=True)
-        self.lengths = [parts.pipeline.length(e) + len(parts.target.encode(e.target)) for e in train]
+        self.tensors = ExampleTensors(train, parts.streams, parts.target, train=True)
+        self.lengths = [parts.streams.length(e) + len(parts.target.encode(e.target)) for e in train]
         names = list(self.config.eval.metrics)
         self.best_metric = self.config.train.best_metric or (names[0] if names else "loss")
         self.higher_is_better = metric_direction(parts.registry, self.best_metric)
 
-    def restore(self, payload: dict[str, Any]) -> None:
-        """Continue from a ``last.pt`` payload."""
-        self.model.load_state_dict(payload["model"])
-        self.optimizer.load_state_dict(payload["optimizer"])
-        self.scheduler.load_state_dict(payload["scheduler"])
-        self.progress = Progress(**payload["progress"])
-        torch.set_rng_state(payload["rng"]["torch"])
-        random.setstate(payload["rng"]["python"])
-        if torch.cuda.is_available() and payload["rng"].get("cuda"):
-            torch.cuda.set_rng_state_all(payload["rng"]["cuda"])
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Continue from a ``last.pt`` checkpoint (weights, optimizer, scheduler, progress, random state)."""
+        training = checkpoint.training
+        self.model.load_state_dict(checkpoint.model)
+        self.optimizer.load_state_dict(training.optimizer)
+        self.scheduler.load_state_dict(training.scheduler)
+        self.progress = Progress(**checkpoint.progress)
+        torch.set_rng_state(training.rng["torch"])
+        random.setstate(training.rng["python"])
+        if torch.cuda.is_available() and training.rng.get("cuda"):
+            torch.cuda.set_rng_state_all(training.rng["cuda"])
 
-    def _payload(self, *, full: bool, metrics: dict[str, float] | None = None) -> dict[str, Any]:
-        payload = {
-            "config": config_to_dict(self.config),
-            "model": self.model.state_dict(),
-            "pipeline": self.parts.pipeline.state(),
-            "target_vocabulary": self.parts.target.vocabulary.state(),
-            "progress": asdict(self.progress),
-            "metrics": metrics or {},
-        }
+    def _checkpoint(self, *, full: bool, metrics: dict[str, float] | None = None) -> Checkpoint:
+        training = None
         if full:
-            payload["optimizer"] = self.optimizer.state_dict()
-            payload["scheduler"] = self.scheduler.state_dict()
-            payload["rng"] = {
-                "torch": torch.get_rng_state(),
-                "python": random.getstate(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            }
-        return payload
-
-    def _log(self, record: dict[str, Any]) -> None:
-        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+            rng = {"torch": torch.get_rng_state(), "python": random.getstate(),
+                   "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+            training = TrainingState(self.optimizer.state_dict(), self.scheduler.state_dict(), rng)
+        return Checkpoint(config=config_to_dict(self.config), model=self.model.state_dict(),
+                          sources=self.parts.streams.state(), target=self.parts.target.state(),
+                          progress=asdict(self.progress), metrics=metrics or {}, training=training)
 
     def _epoch_batches(self) -> list[list[int]]:
         data = self.config.data
@@ -167,9 +156,9 @@ class Trainer:
         train = self.config.train
         self.model.train()
         with autocast(self.device, train.amp):
-            logits, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in,
-                                   teacher_forcing_ratio(self.progress.step, train))
-        loss_sum, tokens = sequence_loss(logits, batch.targets_out, pad_id=PAD_ID,
+            log_probs, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in,
+                                      teacher_forcing_ratio(self.progress.step, train))
+        loss_sum, tokens = sequence_loss(log_probs, batch.targets_out, pad_id=PAD_ID,
                                          label_smoothing=train.label_smoothing)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss_sum / max(1, tokens)).backward()
@@ -185,18 +174,20 @@ class Trainer:
     def validate(self) -> dict[str, float]:
         """Dev loss (teacher forced) and the config's metrics on decoded dev examples."""
         examples = self.dev_examples[: self.config.train.validation_examples or None]
-        tensors = ExampleTensors(examples, self.parts.pipeline, self.parts.target, train=False)
-        batches = bucketed_batches([self.parts.pipeline.length(e) for e in examples],
+        tensors = ExampleTensors(examples, self.parts.streams, self.parts.target, train=False)
+        batches = bucketed_batches([self.parts.streams.length(e) for e in examples],
                                    batch_size=self.config.eval.batch_size, unit="examples", seed=0, shuffle=False)
         self.model.eval()
         total, count = 0.0, 0
         for batch in make_loader(tensors, batches, num_workers=0, pin_memory=False):
             batch = batch.to(self.device)
-            logits, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in)
-            loss_sum, tokens = sequence_loss(logits, batch.targets_out, pad_id=PAD_ID)
+            log_probs, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in)
+            loss_sum, tokens = sequence_loss(log_probs, batch.targets_out, pad_id=PAD_ID)
             total, count = total + float(loss_sum), count + tokens
-        decoded = decode(self.model, self.parts.pipeline, self.parts.target, examples,
-                         settings=self.config.eval, device=self.device, beam=1)
+        settings = self.config.eval
+        decoded = decode(self.model, self.parts.streams, self.parts.target, examples, search=GreedySearch(),
+                         max_length=MaxLength(settings.max_length_ratio, settings.max_length_offset),
+                         batch_size=settings.batch_size, device=self.device)
         results = {"loss": total / max(1, count)}
         results.update(score(self.parts.registry, list(self.config.eval.metrics), decoded,
                              normalise=self.config.eval.normalise))
@@ -208,10 +199,10 @@ class Trainer:
         better = is_better(value, loss, self.progress.best, self.progress.best_loss, self.higher_is_better)
         if better:
             self.progress.best, self.progress.best_loss, self.progress.stale_validations = value, loss, 0
-            save_checkpoint(self.run_dir / "checkpoints" / "best.pt", self._payload(full=False, metrics=results))
+            self._checkpoint(full=False, metrics=results).save(self.folder.checkpoint("best"))
         else:
             self.progress.stale_validations += 1
-        self._log({"step": self.progress.step, "epoch": self.progress.epoch, "split": "dev", **results,
+        self.folder.metrics.append({"step": self.progress.step, "epoch": self.progress.epoch, "split": "dev", **results,
                    "best": better})
         patience = self.config.train.early_stopping_patience
         return patience is not None and self.progress.stale_validations >= patience
@@ -245,13 +236,13 @@ class Trainer:
                     if self.progress.step % train.log_every == 0:
                         record = {"step": self.progress.step, "epoch": self.progress.epoch, "split": "train",
                                   "lr": self.scheduler.get_last_lr()[0], **window.summary()}
-                        self._log(record)
+                        self.folder.metrics.append(record)
                         bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
                         window = LogWindow()
                     if self.progress.step % train.validate_every == 0:
                         paused = time.perf_counter()
                         self.progress.early_stopped = self._after_validation(self.validate())
-                        save_checkpoint(self.run_dir / "checkpoints" / "last.pt", self._payload(full=True))
+                        self._checkpoint(full=True).save(self.folder.checkpoint("last"))
                         window.start += time.perf_counter() - paused  # throughput counts training only
                     if self._done() or stop.requested:
                         break
@@ -262,5 +253,5 @@ class Trainer:
             interrupted = stop.requested and not self._done()
             if not interrupted and self.progress.step % train.validate_every != 0:
                 self.progress.early_stopped = self._after_validation(self.validate())
-            save_checkpoint(self.run_dir / "checkpoints" / "last.pt", self._payload(full=True))
+            self._checkpoint(full=True).save(self.folder.checkpoint("last"))
         return not interrupted

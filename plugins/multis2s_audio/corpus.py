@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,82 +31,17 @@ import torch
 import torchaudio
 from tqdm import tqdm
 
-from multis2s_audio import espeak
-from multis2s_audio.grammars import GRAMMARS, spoken_form
+from multis2s_speech import espeak
+from multis2s_speech.grammars import GRAMMARS, spoken_form
+from multis2s_speech.speakers import SPLITS, Speaker, single_torch_thread, speakers_for_split
 
-__all__ = [
-    "SPLITS",
-    "TEST_VARIANTS",
-    "TRAIN_VARIANTS",
-    "Speaker",
-    "speakers_for_split",
-    "write_corpus",
-]
+__all__ = ["write_corpus"]
 
-SPLITS = ("train", "dev", "test")
-
-TRAIN_VARIANTS = (
-    "m1", "m2", "m3", "m4", "m5", "f1", "f2", "f3", "klatt", "klatt2", "croak", "whisper",
-    "Andy", "Annie", "belinda", "grandpa", "linda", "quincy", "robert", "steph",
-)
-"""eSpeak voice variants of the train and dev speakers."""
-
-TEST_VARIANTS = ("m6", "f4", "klatt3", "whisperf")
-"""Held-out variants of the test speakers: a male, a female, a Klatt and a whispering voice,
-each of a kind that train has, none of them heard in train or dev."""
-
-_SPEAKER_RATE_WPM = (145, 175)
-_SPEAKER_PITCH = (35, 65)
-_SPEAKER_PITCH_RANGE = (40, 70)
 _UTTERANCE_RATE_JITTER_WPM = 15
 _UTTERANCE_PITCH_JITTER = 8
 _PCM16_MAX = 32767
 _TIME_DECIMALS = 3
 _RESAMPLE_BUCKET = 8192
-
-
-@dataclass(frozen=True)
-class Speaker:
-    """A synthetic speaker: an eSpeak voice with its own habitual rate and pitch.
-
-    Attributes:
-        voice: eSpeak voice name with variant, e.g. ``"en-us+m3"``; also the speaker id.
-        base_rate_wpm: habitual speaking rate, words per minute.
-        base_pitch: habitual pitch on eSpeak's 0..100 scale.
-        pitch_range: intonation range on eSpeak's 0..100 scale.
-    """
-
-    voice: str
-    base_rate_wpm: int
-    base_pitch: int
-    pitch_range: int
-
-    @classmethod
-    def from_voice(cls, voice: str) -> Speaker:
-        """The speaker for ``voice``; its traits depend on the voice name alone."""
-        rng = random.Random(f"speaker:{voice}")
-        return cls(
-            voice=voice,
-            base_rate_wpm=rng.randint(*_SPEAKER_RATE_WPM),
-            base_pitch=rng.randint(*_SPEAKER_PITCH),
-            pitch_range=rng.randint(*_SPEAKER_PITCH_RANGE),
-        )
-
-
-def speakers_for_split(split: str) -> tuple[Speaker, ...]:
-    """Speakers of ``split``: every English accent with the split's variants.
-
-    ``"train"`` and ``"dev"`` use :data:`TRAIN_VARIANTS`, ``"test"`` uses
-    :data:`TEST_VARIANTS`, so no test speaker is heard in train or dev.
-    """
-    if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
-    variants = TEST_VARIANTS if split == "test" else TRAIN_VARIANTS
-    return tuple(
-        Speaker.from_voice(f"{base}+{variant}")
-        for base in espeak.ENGLISH_BASE_VOICES
-        for variant in variants
-    )
 
 
 @dataclass(frozen=True)
@@ -171,23 +104,6 @@ class _Resampler:
         output_length = -(-length * self._target_rate // self._source_rate)
         with torch.no_grad():
             return self._transform(torch.from_numpy(padded))[:output_length].numpy()
-
-
-@contextmanager
-def single_torch_thread() -> Iterator[None]:
-    """Run torch on one intra-op thread for the duration, then restore the setting.
-
-    Each resampling is a convolution of about a millisecond: splitting it
-    across threads saves nothing, and on a busy machine the idle-spinning
-    worker threads multiplied the CPU time of a 1,000-utterance corpus
-    eightfold (32 s instead of 4 s).
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _add_white_noise(samples: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
@@ -288,7 +204,7 @@ def write_corpus(
 
     Args:
         folder: corpus folder to create; it must not exist yet.
-        grammar: ``"grid"`` or ``"open"`` (see :mod:`multis2s_audio.grammars`).
+        grammar: ``"grid"`` or ``"open"`` (see :mod:`multis2s_speech.grammars`).
         num_train, num_dev, num_test: utterances per split.
         seed: the only source of randomness; equal arguments give byte-identical files.
         sample_rate: output rate in Hz (eSpeak's 22050 Hz output is resampled).

@@ -12,15 +12,16 @@ from typing import Literal
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
 from multis2s.errors import DataError
-from multis2s_audio.corpus import SPLITS, write_corpus
-from multis2s_audio.grammars import GRAMMARS
+from multis2s_audio.corpus import write_corpus
 from multis2s_audio.manifests import read_speech_data
+from multis2s_speech.grammars import GRAMMARS
+from multis2s_speech.speakers import SPLITS
 
 
 class SpeechSplits:
     """Splits, each a JSON-lines manifest or a LibriSpeech-layout folder."""
 
-    def __init__(self, paths: dict[str, Path | str | None], *, skip_bad: bool) -> None:
+    def __init__(self, paths: dict[str, Path | None], *, skip_bad: bool) -> None:
         self.paths, self.skip_bad = paths, skip_bad
 
     def split(self, name: str) -> list[Example]:
@@ -35,14 +36,14 @@ class SpeechSplits:
 
 def manifest_dataset(
     *,
-    train: str,
-    dev: str | None = None,
-    test: str | None = None,
+    train: Path,
+    dev: Path | None = None,
+    test: Path | None = None,
     skip_bad: bool = False,
 ) -> SpeechSplits:
     """Your speech data: per split a JSON-lines manifest or a LibriSpeech-layout folder.
 
-    Paths are relative to the working directory; audio paths inside a manifest are relative to
+    Paths in a config are relative to its folder; audio paths inside a manifest are relative to
     the manifest's folder. ``skip_bad`` (supplied from ``data.skip_bad``) skips unreadable items.
     """
     return SpeechSplits({"train": train, "dev": dev, "test": test}, skip_bad=skip_bad)

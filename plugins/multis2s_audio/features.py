@@ -13,7 +13,7 @@ from typing import Iterable
 import torch
 import torchaudio
 
-from multis2s_audio.audio_io import Resamplers
+from multis2s_speech.audio_io import Resamplers
 
 FRAMES_PER_SECOND = 100
 WINDOW_SECONDS = 0.025

@@ -1,98 +1,22 @@
 """Readers of speech data: JSON-lines manifests and LibriSpeech-layout folders.
 
 Every item's audio file is checked cheaply (its header only). A bad item is a DataError naming
-``file:line``; with ``skip_bad`` it is skipped instead, and one summary line goes to stderr.
+``file:line``; with ``skip_bad`` it is skipped instead, and one summary line goes to stderr
+(:mod:`multis2s.data.manifests`).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from multis2s.data.example import Example
+from multis2s.data.manifests import build_examples, json_record, numbered_lines, record_text
 from multis2s.errors import DataError
-from multis2s_audio.audio_io import audio_duration
+from multis2s_speech.audio_io import audio_duration
 
 DURATION_DECIMALS = 3
 AUDIO_SUFFIXES = (".flac", ".wav")
-
-
-class BadItems:
-    """The bad items of one data file or folder: raised, or with ``skip_bad`` counted and reported."""
-
-    def __init__(self, where: Path, *, skip_bad: bool) -> None:
-        self.where, self.skip_bad = where, skip_bad
-        self.count, self.first = 0, ""
-
-    def reject(self, error: DataError) -> None:
-        """Re-raise ``error`` (its message is ``file:line: reason``) unless bad items are skipped."""
-        if not self.skip_bad:
-            raise error
-        self.count += 1
-        self.first = self.first or str(error)
-
-    def finish(self, examples: list[Example], total: int) -> list[Example]:
-        """``examples``, after reporting the skipped items; no usable item at all is a DataError."""
-        if self.count:
-            print(f"skipped {self.count} bad items of {total} in {self.where} (first: {self.first})", file=sys.stderr)
-        if not examples:
-            raise DataError(f"{self.where}: no usable items" + (f" ({self.count} bad)" if self.count else ""))
-        return examples
-
-
-def _lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataError(f"{path}: data file not found") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not valid UTF-8 text") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def numbered_lines(path: Path) -> Iterator[tuple[str, str, Path]]:
-    """``(origin "file:LINE", line, the file's folder)`` for every line of a text file."""
-    for number, line in enumerate(_lines(path), start=1):
-        yield f"{path}:{number}", line, path.parent
-
-
-def build_examples(lines: Iterable[tuple[str, str, Path]], build: Callable[[str, Path, str], Example], *,
-                   where: Path, skip_bad: bool) -> list[Example]:
-    """``build(line, folder, origin)`` for every non-blank line; bad items raised or skipped and counted."""
-    bad = BadItems(where, skip_bad=skip_bad)
-    examples, total = [], 0
-    for origin, line, folder in lines:
-        if not line.strip():
-            continue
-        total += 1
-        try:
-            examples.append(build(line, folder, origin))
-        except DataError as error:
-            bad.reject(error)
-    return bad.finish(examples, total)
-
-
-def json_record(line: str, origin: str) -> dict:
-    """One manifest line as a JSON object; else a DataError naming ``origin``."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{origin}: not valid JSON ({exc.msg})") from None
-    if not isinstance(record, dict):
-        raise DataError(f"{origin}: expected a JSON object")
-    return record
-
-
-def record_text(record: dict, origin: str) -> str:
-    """The record's non-empty ``text``; else a DataError naming ``origin``."""
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise DataError(f'{origin}: missing or empty "text"')
-    return text.strip()
 
 
 def _audio_example(audio: Path, text: str, origin: str, speaker: str | None) -> Example:

@@ -11,7 +11,7 @@ import torch
 
 from multis2s.data.example import Example
 from multis2s.errors import DataError
-from multis2s_audio.audio_io import AudioReader, Resamplers, audio_duration
+from multis2s_speech.audio_io import AudioReader, Resamplers, audio_duration
 from multis2s_audio.features import FRAMES_PER_SECOND, FeatureExtractor, Normaliser, SpecAugment, WaveAugment
 
 
@@ -30,6 +30,7 @@ class AudioPipeline:
     """
 
     modality = "audio"
+    reads_files = True
 
     def __init__(
         self,

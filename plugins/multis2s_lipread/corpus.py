@@ -14,7 +14,7 @@ Each manifest line describes one utterance, paths relative to the manifest's fol
 
 ``frames = round(duration * fps)``: frame i shows the mouth at time
 ``(i + 0.5) / fps``.  A speaker is an eSpeak voice (as in
-:mod:`multis2s_audio.corpus`) with a :class:`MouthAppearance` drawn from its
+:mod:`multis2s_speech.speakers`) with a :class:`MouthAppearance` drawn from its
 name; the test speakers' voices and faces never occur in train or dev.
 Sentences follow the GRID grammar.  Everything is drawn from the seed, so the
 same arguments give byte-identical files.
@@ -40,10 +40,10 @@ import soundfile
 import torch
 from tqdm import tqdm
 
-from multis2s_audio.audio_io import Resamplers
-from multis2s_audio.corpus import SPLITS, Speaker, single_torch_thread, speakers_for_split
-from multis2s_audio.espeak import synthesise
-from multis2s_audio.grammars import grid_sentence, spoken_form
+from multis2s_speech.audio_io import Resamplers
+from multis2s_speech.speakers import SPLITS, Speaker, single_torch_thread, speakers_for_split
+from multis2s_speech.espeak import synthesise
+from multis2s_speech.grammars import grid_sentence, spoken_form
 from multis2s_lipread.render import MouthAppearance, render_frames
 from multis2s_lipread.visemes import unknown_codes, viseme_track
 
@@ -78,7 +78,7 @@ class AVSpeaker:
 
 
 def av_speakers_for_split(split: str) -> tuple[AVSpeaker, ...]:
-    """Speakers of ``split``: each voice of :func:`multis2s_audio.corpus.speakers_for_split` with a face."""
+    """Speakers of ``split``: each voice of :func:`multis2s_speech.speakers.speakers_for_split` with a face."""
     return tuple(AVSpeaker.from_voice(voice) for voice in speakers_for_split(split))
 
 

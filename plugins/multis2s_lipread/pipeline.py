@@ -32,6 +32,7 @@ class VideoPipeline:
     """
 
     modality = "video"
+    reads_files = True
 
     def __init__(
         self,

@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from multis2s_audio.espeak import PhonemeEvent
+from multis2s_speech.espeak import PhonemeEvent
 
 __all__ = [
     "COARTICULATION_S",
@@ -226,7 +226,7 @@ def viseme_track(phonemes: Sequence[PhonemeEvent], duration_s: float, fps: int =
 
     Args:
         phonemes: the utterance's phonemes with start times in seconds,
-            in non-decreasing order (as :func:`multis2s_audio.espeak.synthesise` returns them).
+            in non-decreasing order (as :func:`multis2s_speech.espeak.synthesise` returns them).
         duration_s: length of the utterance in seconds.
         fps: video frames per second.
 

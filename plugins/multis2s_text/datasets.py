@@ -44,22 +44,25 @@ class ParallelFiles:
 
     ``format``: ``tsv`` (source<TAB>target), ``jsonl`` ({"source", "target"} per line), ``lines``
     (``<path><source_suffix>`` and ``<path><target_suffix>`` line files), or ``auto`` (by suffix:
-    .jsonl → jsonl, .tsv → tsv, else lines). Paths are relative to the working directory.
+    .jsonl → jsonl, .tsv → tsv, else lines). Paths in a config are relative to its folder. Without
+    a ``dev`` (or ``test``) file, ``data.carve`` takes one out of the training file.
     """
 
     def __init__(
         self,
         *,
-        train: str,
-        dev: str | None = None,
-        test: str | None = None,
+        train: Path,
+        dev: Path | None = None,
+        test: Path | None = None,
         format: Literal["auto", "tsv", "jsonl", "lines"] = "auto",
         source_suffix: str = ".src",
         target_suffix: str = ".tgt",
+        skip_bad: bool = False,
     ) -> None:
         self.paths = {"train": train, "dev": dev, "test": test}
         self.format = format
         self.suffixes = (source_suffix, target_suffix)
+        self.skip_bad = skip_bad
 
     def _format_of(self, path: str) -> str:
         if self.format != "auto":
@@ -69,13 +72,16 @@ class ParallelFiles:
     def read(self, path: Path) -> list[Example]:
         kind = self._format_of(str(path))
         if kind == "lines":
-            return read_line_pair(Path(f"{path}{self.suffixes[0]}"), Path(f"{path}{self.suffixes[1]}"))
-        return read_jsonl(Path(path)) if kind == "jsonl" else read_tsv(Path(path))
+            return read_line_pair(Path(f"{path}{self.suffixes[0]}"), Path(f"{path}{self.suffixes[1]}"),
+                                  skip_bad=self.skip_bad)
+        reader = read_jsonl if kind == "jsonl" else read_tsv
+        return reader(Path(path), skip_bad=self.skip_bad)
 
     def split(self, name: str) -> list[Example]:
         path = self.paths.get(name)
         if path is None:
-            raise DataError(f"no {name!r} split: set data.dataset.{name} to a file")
+            carve = f", or carve it out of the training file with data.carve.{name}" if name in ("dev", "test") else ""
+            raise DataError(f"no {name!r} split: set data.dataset.{name} to a file{carve}")
         return self.read(Path(path))
 
 

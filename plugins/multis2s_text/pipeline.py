@@ -2,38 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Callable
 
 import torch
 
 from multis2s.data.example import Example
-from multis2s.data.vocabulary import PAD_ID, Vocabulary
-from multis2s_text.tokenizers import CharTokenizer, WordTokenizer
-
-TOKENIZERS = {"word": WordTokenizer, "char": CharTokenizer}
+from multis2s.data.target import Tokenizer
+from multis2s.data.vocabulary import PAD_ID, UNK_ID, Vocabulary
+from multis2s.options import Nested
+from multis2s_text.tokenizers import WordTokenizer
 
 
 class TextPipeline:
-    """Options (``data.source``): tokenizer, lowercase, min_freq, max_vocab."""
+    """Options (``data.source``): tokenizer, lowercase, min_freq, max_vocab.
+
+    tokenizer: a registered tokenizer (``word``, ``char``, …). lowercase: fold case before
+    tokenizing. min_freq, max_vocab: limits of the source vocabulary built on the training data.
+    """
 
     modality = "text"
+    reads_files = False
 
     def __init__(
         self,
         *,
-        tokenizer: Literal["word", "char"] = "word",
+        tokenizer: Annotated[Callable[[], Tokenizer], Nested("tokenizers")] = WordTokenizer,
         lowercase: bool = False,
         min_freq: int = 1,
         max_vocab: int | None = None,
     ) -> None:
-        if tokenizer not in TOKENIZERS:
-            raise ValueError(f"tokenizer {tokenizer!r} is not one of {', '.join(TOKENIZERS)}")
-        self.tokenizer = TOKENIZERS[tokenizer](lowercase=lowercase)
+        self.tokenizer = tokenizer()
+        self.lowercase = lowercase
         self.min_freq, self.max_vocab = min_freq, max_vocab
         self.vocabulary = Vocabulary([])
 
+    def tokens(self, text: str) -> list[str]:
+        """The source tokens of ``text``."""
+        return self.tokenizer.tokenize(text.lower() if self.lowercase else text)
+
     def fit(self, examples: list[Example]) -> None:
-        sequences = (self.tokenizer.tokenize(e.source) for e in examples)
+        sequences = (self.tokens(e.source) for e in examples)
         self.vocabulary = Vocabulary.build(sequences, min_freq=self.min_freq, max_size=self.max_vocab)
 
     def state(self) -> dict[str, Any]:
@@ -46,12 +54,12 @@ class TextPipeline:
         return {"vocab_size": len(self.vocabulary), "pad_id": PAD_ID}
 
     def length(self, example: Example) -> int:
-        return max(1, len(self.tokenizer.tokenize(example.source)))
+        return max(1, len(self.tokens(example.source)))
 
     def load(self, example: Example, *, train: bool) -> torch.Tensor:
         """(S,) token ids; an empty source becomes a single ``<unk>`` so lengths stay >= 1."""
-        ids = self.vocabulary.encode(self.tokenizer.tokenize(example.source))
-        return torch.tensor(ids or [1], dtype=torch.long)
+        ids = self.vocabulary.encode(self.tokens(example.source))
+        return torch.tensor(ids or [UNK_ID], dtype=torch.long)
 
     def collate(self, items: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         lengths = torch.tensor([len(t) for t in items], dtype=torch.long)
@@ -61,4 +69,4 @@ class TextPipeline:
         return batch, lengths  # (B, S), (B,)
 
     def labels(self, example: Example) -> list[str]:
-        return self.tokenizer.tokenize(example.source) or ["<unk>"]
+        return self.tokens(example.source) or ["<unk>"]

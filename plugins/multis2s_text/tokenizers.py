@@ -6,13 +6,10 @@ SPACE = "▁"
 
 
 class WordTokenizer:
-    """Splits on white space; ``lowercase`` folds case first."""
-
-    def __init__(self, *, lowercase: bool = False) -> None:
-        self.lowercase = lowercase
+    """Splits on white space."""
 
     def tokenize(self, text: str) -> list[str]:
-        return (text.lower() if self.lowercase else text).split()
+        return text.split()
 
     def detokenize(self, tokens: list[str]) -> str:
         return " ".join(tokens)
@@ -21,13 +18,9 @@ class WordTokenizer:
 class CharTokenizer:
     """One token per character; runs of white space become one ``▁`` token."""
 
-    def __init__(self, *, lowercase: bool = False) -> None:
-        self.lowercase = lowercase
-
     def tokenize(self, text: str) -> list[str]:
-        words = (text.lower() if self.lowercase else text).split()
         tokens: list[str] = []
-        for index, word in enumerate(words):
+        for index, word in enumerate(text.split()):
             if index:
                 tokens.append(SPACE)
             tokens.extend(word)

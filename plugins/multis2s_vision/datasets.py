@@ -8,7 +8,6 @@ score against every reference). An example's source is the image's path.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from PIL import Image
 
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
+from multis2s.data.manifests import BadItems
 from multis2s.errors import DataError
 from multis2s_vision.scenes import GRAMMAR_VERSION, write_scenes
 
@@ -53,21 +53,17 @@ def to_examples(items: list[CaptionedImage], *, split_kind: SplitKind, skip_bad:
     or with ``skip_bad`` is skipped and counted in one summary line on stderr."""
     if split_kind not in SPLIT_KINDS:
         raise ValueError(f"split_kind {split_kind!r} is not one of {', '.join(SPLIT_KINDS)}")
+    bad = BadItems(source, skip_bad=skip_bad)
     examples: list[Example] = []
-    problems: list[str] = []
     for item in items:
         problem = f"{item.origin}: has no captions" if not item.captions else image_problem(item.path)
         if problem is not None:
-            if not skip_bad:
-                raise DataError(problem)
-            problems.append(problem)
+            bad.reject(DataError(problem))
         elif split_kind == "train":
             examples.extend(Example(str(item.path), caption, item.origin, dict(item.tags)) for caption in item.captions)
         else:
             examples.append(Example(str(item.path), item.captions[0], item.origin, dict(item.tags), item.captions))
-    if problems:
-        print(f"skipped {len(problems)} bad items of {len(items)} in {source} (first: {problems[0]})", file=sys.stderr)
-    return examples
+    return bad.finish(examples, len(items))
 
 
 def _clean(caption: str) -> str:
@@ -180,17 +176,17 @@ class CaptionDataset:
         return self._read(Path(path), "eval")
 
 
-def coco_dataset(*, train: str, dev: str | None = None, test: str | None = None, image_folder: str | None = None,
+def coco_dataset(*, train: Path, dev: Path | None = None, test: Path | None = None, image_folder: Path | None = None,
                  skip_bad: bool = False) -> CaptionDataset:
     """Your captioned images: each split a COCO caption JSON file or a folder with captions.tsv.
 
     ``image_folder`` is where JSON ``file_name``s are found (default: each JSON file's folder).
+    Paths in a config are relative to its folder. Without a dev (or test) split, ``data.carve``
+    takes one out of the training images (all captions of an image on one side).
     ``skip_bad`` is supplied by the core from ``data.skip_bad``.
     """
-    paths = {name: Path(value) if value is not None else None
-             for name, value in {"train": train, "dev": dev, "test": test}.items()}
-    return CaptionDataset(paths, image_folder=Path(image_folder) if image_folder is not None else None,
-                          skip_bad=skip_bad)
+    return CaptionDataset({"train": Path(train), "dev": dev and Path(dev), "test": test and Path(test)},
+                          image_folder=image_folder and Path(image_folder), skip_bad=skip_bad)
 
 
 def shapes_dataset(*, train_size: int = 8000, dev_size: int = 500, test_size: int = 1000, image_size: int = 64,

@@ -140,7 +140,7 @@ class SmallCNN(nn.Module):
         return self.regions(self.features(inputs))
 
 
-def backbone_features(backbone: str, weights_path: str | None) -> nn.Module:
+def backbone_features(backbone: str, weights_path: Path | None) -> nn.Module:
     """The torchvision ``backbone`` (random, or from a local state-dict file) up to global pooling.
 
     Returns a module mapping (B, 3, H, W) → (B, F, H', W'). Raises ValueError for an unknown
@@ -179,7 +179,7 @@ class TorchvisionEncoder(nn.Module):
         backbone: Literal["resnet18", "resnet34", "mobilenet_v3_small"],
         input_channels: int,
         image_size: int,
-        weights_path: str | None = None,
+        weights_path: Path | None = None,
         freeze: bool = False,
         output_dim: int | None = None,
         positions: PositionKind = "learned",
@@ -210,7 +210,7 @@ class TorchvisionEncoder(nn.Module):
         return self.regions(self.backbone(images))
 
 
-def resnet18(*, input_channels: int, image_size: int, weights_path: str | None = None, freeze: bool = False,
+def resnet18(*, input_channels: int, image_size: int, weights_path: Path | None = None, freeze: bool = False,
              output_dim: int | None = None, positions: PositionKind = "learned",
              dropout: float = 0.1) -> TorchvisionEncoder:
     """ResNet-18 (F = 512) as region encoder."""
@@ -219,7 +219,7 @@ def resnet18(*, input_channels: int, image_size: int, weights_path: str | None =
                               positions=positions, dropout=dropout)
 
 
-def resnet34(*, input_channels: int, image_size: int, weights_path: str | None = None, freeze: bool = False,
+def resnet34(*, input_channels: int, image_size: int, weights_path: Path | None = None, freeze: bool = False,
              output_dim: int | None = None, positions: PositionKind = "learned",
              dropout: float = 0.1) -> TorchvisionEncoder:
     """ResNet-34 (F = 512) as region encoder."""
@@ -228,7 +228,7 @@ def resnet34(*, input_channels: int, image_size: int, weights_path: str | None =
                               positions=positions, dropout=dropout)
 
 
-def mobilenet_v3_small(*, input_channels: int, image_size: int, weights_path: str | None = None,
+def mobilenet_v3_small(*, input_channels: int, image_size: int, weights_path: Path | None = None,
                        freeze: bool = False, output_dim: int | None = None, positions: PositionKind = "learned",
                        dropout: float = 0.1) -> TorchvisionEncoder:
     """MobileNetV3-Small (F = 576) as region encoder."""

@@ -64,6 +64,7 @@ class ImagePipeline:
     """
 
     modality = "image"
+    reads_files = True
 
     def __init__(
         self,

@@ -1,0 +1,91 @@
+"""Run folders: the one module that knows their layout.
+
+``RUN_DIR/config.yaml`` (the resolved config: every option, defaults included, paths absolute),
+``RUN_DIR/checkpoints/{last,best}.pt``, ``RUN_DIR/metrics.jsonl`` (one JSON record per line:
+training windows and validations) and, after ``run``, ``RUN_DIR/results.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from multis2s.errors import CheckpointError
+
+CheckpointName = Literal["best", "last"]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+class MetricsLog:
+    """``metrics.jsonl``: appended during training; a fresh start empties it, a resume drops the
+    records written after the checkpoint it resumes from."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def start(self, *, resume_step: int | None) -> None:
+        """Empty the log (``resume_step`` None) or keep only the records up to ``resume_step``."""
+        kept = [] if resume_step is None else [r for r in self.records() if r.get("step", 0) <= resume_step]
+        write_atomically(self.path, "".join(json.dumps(r) + "\n" for r in kept))
+
+    def append(self, record: dict[str, Any]) -> None:
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+class RunFolder:
+    """One run's folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.metrics = MetricsLog(self.path / "metrics.jsonl")
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def results_file(self) -> Path:
+        return self.path / "results.json"
+
+    def checkpoint(self, name: CheckpointName) -> Path:
+        return self.path / "checkpoints" / f"{name}.pt"
+
+    def has_checkpoint(self) -> bool:
+        """True once training has saved anything here."""
+        return self.checkpoint("last").exists()
+
+    def trained_checkpoint(self, name: CheckpointName) -> Path:
+        """The checkpoint to load for ``name`` (``best`` falls back to ``last``)."""
+        if not self.path.is_dir():
+            raise CheckpointError(f"{self.path}: run folder not found")
+        path = self.checkpoint(name)
+        return path if path.exists() else self.checkpoint("last")
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        write_atomically(self.config_file, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+    def write_results(self, results: dict[str, Any]) -> None:
+        write_atomically(self.results_file, json.dumps(results, indent=2) + "\n")

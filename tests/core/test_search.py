@@ -1,0 +1,71 @@
+"""Greedy and beam search: beam 1 equals greedy, n-best is ordered, lengths are bounded, methods are registered."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from multis2s.plugins import load_registry
+from multis2s.search.beam import BeamSearch
+from multis2s.search.greedy import GreedySearch
+from multis2s.search.hypothesis import MaxLength
+from tests.core.tiny import batch, model
+
+LIMIT = MaxLength(2.0, 3)
+
+
+@pytest.mark.parametrize("dec_kind", ["rnn", "transformer"])
+def test_beam_one_equals_greedy(dec_kind):
+    net = model("rnn", dec_kind)
+    sources, lengths, _ = batch()
+    greedy = GreedySearch()(net, sources, lengths, max_length=LIMIT)
+    beam = BeamSearch(beam=1)(net, sources, lengths, max_length=LIMIT)
+    for g, b in zip(greedy, beam):
+        assert g[0].tokens == b[0].tokens
+        assert g[0].score == pytest.approx(b[0].score, abs=1e-5)
+        torch.testing.assert_close(g[0].attention["source"], b[0].attention["source"])
+
+
+@pytest.mark.parametrize("dec_kind", ["rnn", "transformer"])
+def test_beam_nbest_is_sorted_and_no_worse_than_greedy(dec_kind):
+    net = model("rnn", dec_kind)
+    sources, lengths, _ = batch()
+    greedy = GreedySearch()(net, sources, lengths, max_length=LIMIT)
+    found = BeamSearch(beam=4, n_best=3)(net, sources, lengths, max_length=LIMIT)
+    for g, hyps in zip(greedy, found):
+        scores = [h.score for h in hyps]
+        assert len(hyps) == 3 and scores == sorted(scores, reverse=True)
+        assert scores[0] >= g[0].score - 1e-5
+        assert len({tuple(h.tokens) for h in hyps}) == 3
+
+
+def test_max_length_is_relative_to_the_source():
+    net = model("rnn", "rnn")
+    sources, lengths, _ = batch()
+    for hyps in BeamSearch(beam=3)(net, sources, lengths, max_length=MaxLength(0.5, 1)):
+        assert len(hyps[0].tokens) <= 3
+    greedy = GreedySearch()(net, sources, lengths, max_length=MaxLength(0.0, 2))
+    assert all(len(h[0].tokens) <= 1 for h in greedy)
+
+
+def test_attention_covers_only_the_real_source():
+    net = model("rnn", "transformer")
+    sources, lengths, _ = batch()
+    for hyps, length in zip(BeamSearch(beam=2)(net, sources, lengths, max_length=LIMIT), lengths["source"].tolist()):
+        attention = hyps[0].attention["source"]
+        assert attention.shape[1] == length
+        assert attention.shape[0] == len(hyps[0].tokens) + 1 or len(hyps[0].tokens) > 0
+
+
+def test_beam_search_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="beam must be >= 1"):
+        BeamSearch(beam=0)
+    with pytest.raises(ValueError, match="n_best"):
+        BeamSearch(beam=2, n_best=3)
+
+
+def test_register_searches_hook_provides_greedy_and_beam():
+    registry = load_registry()
+    assert registry.get("searches", "greedy").factory is GreedySearch
+    assert registry.get("searches", "beam").factory is BeamSearch
+    assert registry.get("searches", "beam").plugin == "core"
