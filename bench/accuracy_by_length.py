@@ -13,9 +13,8 @@ import argparse
 from collections import defaultdict
 from pathlib import Path
 
-from multis2s.evaluation import decode
 from multis2s.plots import plot_accuracy_by_length
-from multis2s.runs import dataset_of, load_run
+from multis2s.run import Run
 
 
 def accuracy_by_length(run_dir: Path, checkpoint: str, bucket: int) -> tuple[dict[int, float], dict[int, float], float]:
@@ -23,14 +22,11 @@ def accuracy_by_length(run_dir: Path, checkpoint: str, bucket: int) -> tuple[dic
 
     Token accuracy: the share of reference positions whose token the output has at that position.
     """
-    run = load_run(run_dir, checkpoint)
-    parts = run.parts
-    examples = dataset_of(run).split("test")
-    decoded = decode(parts.model, parts.pipeline, parts.target, examples, settings=parts.config.eval,
-                     device=run.device, beam=1, progress=True)
+    run = Run.from_folder(run_dir, checkpoint)
+    decoded = run.evaluate(run.examples("test"), split="test", search=run.search(beam=1), progress=True).decoded
     hits, totals, token_hits, token_totals = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
     for item in decoded:
-        key = (parts.pipeline.length(item.example) // bucket) * bucket
+        key = (run.streams.length(item.example) // bucket) * bucket
         output, reference = item.text.split(), item.example.target.split()
         totals[key] += 1
         hits[key] += output == reference

@@ -22,11 +22,8 @@ from pathlib import Path
 import torch
 import yaml
 
-from multis2s.cli import main as cli_main
-from multis2s.config import EvalConfig
 from multis2s.data.example import Example
-from multis2s.evaluation import decode, score
-from multis2s.runs import dataset_of, load_run
+from multis2s.run import Run
 
 ANCHORS = {  # REPRODUCE.md of ../shared/anchors/nmt, measured on this machine kind
     "JoeyNMT 2.3.0": {"train_tok_s": 5829, "greedy_sent_s": "634-658", "beam5_sent_s": "209-235", "em": "98.8/98.8"},
@@ -44,8 +41,8 @@ def config(data: Path) -> dict:
                  "batch_size": 64},
         "model": {
             "encoder": {"type": "rnn", "cell": "lstm", "embedding_dim": 64, "hidden_dim": 128, "dropout": 0.1},
-            "decoder": {"type": "rnn", "cell": "lstm", "embedding_dim": 64, "hidden_dim": 256, "attention": "additive",
-                        "attention_dim": 256, "input_feeding": True, "dropout": 0.1},
+            "decoder": {"type": "rnn", "cell": "lstm", "embedding_dim": 64, "hidden_dim": 256,
+                        "attention": {"type": "additive", "dim": 256}, "input_feeding": True, "dropout": 0.1},
         },
         "train": {"optimizer": "adam", "lr": 0.001, "clip_grad_norm": 1.0, "max_steps": 790, "max_epochs": 10,
                   "validate_every": 790, "validation_examples": 100, "log_every": 79, "progress": False},
@@ -53,13 +50,11 @@ def config(data: Path) -> dict:
     }
 
 
-def decode_rate(run, examples: list[Example], beam: int) -> tuple[float, list]:
-    parts = run.parts
-    settings = EvalConfig(metrics=["exact_match"], beam=beam, batch_size=64, max_length_ratio=1.0,
-                          max_length_offset=5)
+def decode_rate(run: Run, examples: list[Example], beam: int) -> tuple[float, float]:
+    """Sentences per second decoding ``examples`` (batches of 64), and their exact match %."""
     start = time.perf_counter()
-    decoded = decode(parts.model, parts.pipeline, parts.target, examples, settings=settings, device=run.device)
-    return len(examples) / (time.perf_counter() - start), decoded
+    results = run.evaluate(examples, split="timed", search=run.search(beam=beam))
+    return len(examples) / (time.perf_counter() - start), results.metrics["exact_match"]
 
 
 def main() -> None:
@@ -77,23 +72,22 @@ def main() -> None:
     run_dir = args.out / "run"
     if not (run_dir / "checkpoints" / "last.pt").exists():
         start = time.perf_counter()
-        assert cli_main(["train", str(config_path), "-o", str(run_dir)]) == 0
+        assert Run.from_config(config_path, run_dir=run_dir).train()
         wall = time.perf_counter() - start
         records = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
         rates = sorted(r["tokens_per_s"] for r in records if r["split"] == "train")
         print(f"training: wall {wall:.1f} s (incl. setup and one validation); "
               f"tokens/s per 79-update window: median {rates[len(rates) // 2]:.0f}, min {rates[0]:.0f}, max {rates[-1]:.0f}")
-    run = load_run(run_dir, "last")
+    run = Run.from_folder(run_dir, "last")
     train_src = (data / "train.src").read_text().splitlines()[:5000]
     decode_set = [Example(s, s) for s in train_src]
     for beam in (1, 5):
         rates = sorted(decode_rate(run, decode_set, beam)[0] for _ in range(args.repeats))
         print(f"decode 5000 sentences, beam {beam}: median {rates[len(rates) // 2]:.0f} sent/s "
               f"(runs: {', '.join(f'{r:.0f}' for r in rates)})")
-    test = dataset_of(run).split("test")
+    test = run.examples("test")
     for beam in (1, 5):
-        _, decoded = decode_rate(run, test, beam)
-        print(f"test exact match, beam {beam}: {score(run.parts.registry, ['exact_match'], decoded)['exact_match']:.1f}")
+        print(f"test exact match, beam {beam}: {decode_rate(run, test, beam)[1]:.1f}")
     print("anchors (REPRODUCE.md):")
     for name, figures in ANCHORS.items():
         print(f"  {name}: train {figures['train_tok_s']} tok/s; greedy {figures['greedy_sent_s']} sent/s; "

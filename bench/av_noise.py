@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from multis2s.evaluation import decode, score
-from multis2s.runs import dataset_of, load_run
+from multis2s.run import Run
 
 OUT = Path("bench/out/av_noise")
 BABBLE_TALKERS = 3
@@ -87,12 +86,9 @@ def write_without(examples: list, modality: str) -> Path:
     return manifest
 
 
-def wer_of(run, manifest: Path, beam: int | None) -> float:
-    parts = run.parts
-    examples = dataset_of(run).read(manifest)
-    decoded = decode(parts.model, parts.pipeline, parts.target, examples, settings=parts.config.eval,
-                     device=run.device, beam=beam)
-    return score(parts.registry, ["wer"], decoded, normalise=parts.config.eval.normalise)["wer"]
+def wer_of(run: Run, manifest: Path, beam: int | None) -> float:
+    results = run.evaluate(run.read(manifest), split=str(manifest), search=run.search(beam=beam))
+    return results.metrics["wer"]
 
 
 def stream_table(runs: dict, examples: list, video_wer: float, clean: Path, beam: int | None) -> None:
@@ -118,12 +114,14 @@ def main() -> None:
     parser.add_argument("--noise", nargs="+", default=["white", "babble"], choices=["white", "babble"])
     parser.add_argument("--snr", nargs="+", default=["clean", "20", "10", "5", "0", "-5"])
     parser.add_argument("--count", type=int, default=1000, help="test utterances used")
-    parser.add_argument("--beam", type=int, default=None, help="beam size (default: each run's eval.beam)")
+    parser.add_argument("--beam", type=int, default=None,
+                        help="beam size, 1 = greedy (default: each run's eval.search)")
     parser.add_argument("--stream-table", action=argparse.BooleanOptionalAction, default=True,
                         help="also score with one stream missing or the audio silent")
     args = parser.parse_args()
-    runs = {name: load_run(path) for name, path in (("audio", args.audio), ("video", args.video), ("av", args.av))}
-    examples = dataset_of(runs["av"]).split("test")[: args.count]
+    folders = {"audio": args.audio, "video": args.video, "av": args.av}
+    runs = {name: Run.from_folder(path) for name, path in folders.items()}
+    examples = runs["av"].examples("test")[: args.count]
     clean = write_condition(examples, "white", "clean")
     video_wer = wer_of(runs["video"], clean, args.beam)  # the video is the same in every condition
     if args.stream_table:

@@ -72,7 +72,8 @@ def _complete(registry: Registry, factory: Any, spec: ComponentSpec, origin: str
 
 def stream_modalities(config: Config, registry: Registry, origin: str) -> dict[str, str]:
     """Stream name → the modality its encoder reads."""
-    return {name: component(registry, "encoders", spec, origin).modality for name, spec in config.model.encoders.items()}
+    encoders = config.model.encoders
+    return {name: component(registry, "encoders", spec, origin).modality for name, spec in encoders.items()}
 
 
 def _check_dataset(config: Config, dataset: Component, modalities: dict[str, str], origin: str) -> None:

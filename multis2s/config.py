@@ -224,9 +224,9 @@ def _streams(model: Any, origin: _Origin) -> tuple[dict[str, ComponentSpec], boo
     """The encoders by stream name, and whether they were written as the ``model.encoder`` shorthand."""
     if not isinstance(model, dict):
         raise ConfigError(f"model: expected a mapping, got {shown(model)}")
-    if ("encoder" in model) == ("encoders" in model):
+    if (model.get("encoder") is None) == (model.get("encoders") is None):
         raise ConfigError("model: give either 'encoder' (one) or 'encoders' (several, by stream name)")
-    if "encoder" in model:
+    if model.get("encoder") is not None:
         return {SHORTHAND_STREAM: _component(model["encoder"], "model.encoder", ("model", "encoder"), origin)}, True
     encoders = model["encoders"]
     if not isinstance(encoders, dict) or not encoders:
@@ -261,7 +261,8 @@ def _check(config: Config) -> None:
         raise ConfigError("model.stream_dropout: needs at least two streams in model.encoders")
     for key in ("dev", "test"):
         value = getattr(config.data.carve, key)
-        if value is not None and not (isinstance(value, int) and value >= 1 or isinstance(value, float) and 0 < value < 1):
+        count, fraction = isinstance(value, int) and value >= 1, isinstance(value, float) and 0 < value < 1
+        if value is not None and not (count or fraction):
             raise ConfigError(f"data.carve.{key}: a fraction in (0, 1) or a count >= 1, got {value}")
 
 

@@ -182,8 +182,10 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _nested(marker: Nested, value: Any, where: str, registry: Registry, base: Callable[[str], Path]) -> Resolved:
-    """A nested component given as a name, a ``{type: …}`` mapping, or its factory (a default)."""
+def _nested(marker: Nested, value: Any, where: str, registry: Registry, base: Callable[[str], Path]
+            ) -> tuple[dict[str, Any], BoundFactory]:
+    """A nested component given as a name, a ``{type: …}`` mapping, or its factory (a default):
+    its complete options as plain data, and its factory with them bound."""
     if callable(value) and not isinstance(value, str):
         name, options = registry.name_of(marker.kind, value), {}
     elif isinstance(value, str):
@@ -198,7 +200,7 @@ def _nested(marker: Nested, value: Any, where: str, registry: Registry, base: Ca
     except Exception as exc:
         raise ConfigError(f"{where}.type: {exc}") from None
     inner = resolve(component.factory, options, where=where, supplied=marker.supplied, registry=registry, base=base)
-    return Resolved({"type": name, **inner.plain}, {"factory": BoundFactory(component.factory, inner.kwargs)})
+    return {"type": name, **inner.plain}, BoundFactory(component.factory, inner.kwargs)
 
 
 def resolve(factory: Callable, options: Mapping[str, Any], *, where: str, supplied: Collection[str],
@@ -223,8 +225,8 @@ def resolve(factory: Callable, options: Mapping[str, Any], *, where: str, suppli
         value = options[name] if name in options else params[name].default
         _, marker = _unwrap(annotation)
         if marker is not None:
-            nested = _nested(marker, value, f"{where}.{name}", registry, lambda key, name=name: base(name))
-            plain_options[name], kwargs[name] = nested.plain, nested.kwargs["factory"]
+            plain_options[name], kwargs[name] = _nested(marker, value, f"{where}.{name}", registry,
+                                                        lambda key, name=name: base(name))
             continue
         value = coerce(value, annotation, f"{where}.{name}")
         if _is_path(_unwrap(annotation)[0]) and isinstance(value, Path) and not value.is_absolute():
@@ -262,6 +264,6 @@ def describe_options(factory: Callable, supplied: Collection[str] = (), registry
             names = " | ".join(repr(n) for n in registry.names(marker.kind))
             rows.append((name, f"{SINGULAR[marker.kind]}: {names}", repr(registry.name_of(marker.kind, default))))
             continue
-        shown = "required" if default is inspect.Parameter.empty else repr(plain(default))
-        rows.append((name, _type_name(param.annotation), shown))
+        written = "required" if default is inspect.Parameter.empty else repr(plain(default))
+        rows.append((name, _type_name(param.annotation), written))
     return rows

@@ -19,8 +19,8 @@ TINY = {
     },
     "model": {
         "encoder": {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 8, "dropout": 0.1},
-        "decoder": {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16, "attention": {"type": "additive", "dim": 8},
-                    "dropout": 0.1},
+        "decoder": {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16,
+                    "attention": {"type": "additive", "dim": 8}, "dropout": 0.1},
     },
     "train": {"lr": 0.01, "max_steps": 12, "validate_every": 6, "log_every": 3, "progress": False},
     "eval": {"metrics": ["exact_match", "token_accuracy"], "batch_size": 8},
@@ -32,6 +32,17 @@ def private_cache(tmp_path_factory, monkeypatch):
     """Generated corpora go to a temporary cache shared by the session's tests; runs/ to a temp folder."""
     monkeypatch.setenv("MULTIS2S_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.chdir(tmp_path_factory.mktemp("work"))
+
+
+@pytest.fixture
+def one_thread():
+    """Torch on one thread for the test (tiny models run faster and alike everywhere), restored after."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def build_examples(lines: Iterable[tuple[str, str, Path]], build: Callable[[str,
         except DataError as error:
             bad.reject(error)
     if total == 0:
-        raise DataError(f"{where}: data file is empty" if Path(where).is_file() else f"{where}: every data file is empty")
+        raise DataError(f"{where}: {'data file is' if Path(where).is_file() else 'every data file is'} empty")
     return bad.finish(examples, total)
 
 

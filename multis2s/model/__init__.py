@@ -1,6 +1,6 @@
-"""Model parts: the encoder contract, attention, the RNN and Transformer decoders, Seq2Seq.
+"""Model parts: the encoder contract, streams and fusion, attention kinds, the decoders, Seq2Seq.
 
 Dimension legend used in every model module:
-B batch, S source steps (after subsampling), T target steps, D model size, V vocabulary,
-H heads, E embedding size, L layers, K beam size.
+B batch, S source steps (after subsampling; S_i for stream i), T target steps, D model size,
+V vocabulary, H hidden size or heads, E embedding size, L layers, K beam size.
 """

@@ -95,13 +95,6 @@ class GeneralAttention(Attention):
         return query @ keys.transpose(1, 2)
 
 
-def additive_scores(query_layer: nn.Linear, energy: nn.Linear, query: torch.Tensor, keys: torch.Tensor
-                    ) -> torch.Tensor:
-    """v·tanh(W q + keys): query (B, T, Dq), keys (B, S, A) → (B, T, S)."""
-    hidden = torch.tanh(query_layer(query).unsqueeze(2) + keys.unsqueeze(1))  # (B, T, S, A)
-    return energy(hidden).squeeze(-1)
-
-
 class AdditiveAttention(Attention):
     """Bahdanau's score v·tanh(W q + U m)."""
 
@@ -117,11 +110,17 @@ class AdditiveAttention(Attention):
 
     def scores(self, query, memory, previous):
         (keys,) = memory.keys
-        return additive_scores(self.query, self.energy, query, keys)
+        return self.score_keys(query, keys)
+
+    def score_keys(self, query: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        """v·tanh(W q + keys): query (B, T, Dq), keys (B, S, A) → (B, T, S)."""
+        hidden = torch.tanh(self.query(query).unsqueeze(2) + keys.unsqueeze(1))  # (B, T, S, A)
+        return self.energy(hidden).squeeze(-1)
 
 
 class LocationAttention(Attention):
-    """Additive scoring plus a convolution over the previous step's weights (Chorowski et al., 2015)."""
+    """Additive scoring whose keys also see a convolution over the previous step's weights
+    (Chorowski et al., 2015)."""
 
     needs_previous = True
 
@@ -133,19 +132,17 @@ class LocationAttention(Attention):
             raise ValueError(f"location attention's kernel must be odd, got {kernel}")
         self.location_conv = nn.Conv1d(1, channels, kernel, padding=kernel // 2, bias=False)
         self.location = nn.Linear(channels, dim, bias=False)
-        self.key = nn.Linear(memory_dim, dim, bias=False)
-        self.query = nn.Linear(query_dim, dim)
-        self.energy = nn.Linear(dim, 1, bias=False)
+        self.additive = AdditiveAttention(query_dim=query_dim, memory_dim=memory_dim, dim=dim)
 
     def project(self, memory):
-        return (self.key(memory),)  # (B, S, A)
+        return self.additive.project(memory)  # (B, S, A)
 
     def scores(self, query, memory, previous):
         if previous is None or query.size(1) != 1:
             raise ValueError("location attention runs one step at a time with the previous weights")
         (keys,) = memory.keys
         features = self.location_conv(previous.unsqueeze(1)).transpose(1, 2)  # (B, S, channels)
-        return additive_scores(self.query, self.energy, query, keys + self.location(features))
+        return self.additive.score_keys(query, keys + self.location(features))
 
 
 class MultiheadAttention(Attention):

@@ -92,9 +92,8 @@ class RNNDecoder(Decoder):
         self.dropout = nn.Dropout(dropout)
         self.attach_output(hidden_dim=hidden_dim, tie_embeddings=tie_embeddings)
         self.bridge_hidden = Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge)
-        self.bridge_cell = (
-            Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge) if cell == "lstm" else None
-        )
+        self.bridge_cell = (Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge)
+                            if cell == "lstm" else None)
 
     def prepare(self, streams: Streams) -> Memories:
         return self.attention.prepare(streams)

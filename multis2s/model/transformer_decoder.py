@@ -146,7 +146,7 @@ class TransformerDecoder(Decoder):
         return self.dropout(scaled + sinusoidal_positions(positions, self.model_dim).to(scaled.dtype))
 
     def _layers(self, x: torch.Tensor, memory: Memories, self_mask: torch.Tensor, pasts):
-        """Run every layer; returns hidden (B, T, D), the last layer's weights per stream (B, T, S_i), new keys/values."""
+        """Run every layer → hidden (B, T, D), the last layer's weights per stream (B, T, S_i), new keys/values."""
         new_keys, new_values = [], []
         for index, layer in enumerate(self.layers):
             x, weights, (keys, values) = layer(x, pasts[index] if pasts else None, self_mask, memory, index)

@@ -17,7 +17,7 @@ def register_encoders(register):
 def register_modalities(register):
     from multis2s_text.pipeline import TextPipeline
 
-    register("text", TextPipeline, modality="text", help="string → word or character ids")
+    register("text", TextPipeline, modality="text", help="string → token ids (any registered tokenizer)")
 
 
 @hookimpl

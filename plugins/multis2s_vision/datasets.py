@@ -16,7 +16,7 @@ from PIL import Image
 
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
-from multis2s.data.manifests import BadItems
+from multis2s.data.manifests import BadItems, numbered_lines
 from multis2s.errors import DataError
 from multis2s_vision.scenes import GRAMMAR_VERSION, write_scenes
 
@@ -48,12 +48,13 @@ def image_problem(path: Path) -> str | None:
     return None
 
 
-def to_examples(items: list[CaptionedImage], *, split_kind: SplitKind, skip_bad: bool, source: Path) -> list[Example]:
-    """Examples of the good ``items``; a bad one (no captions, unreadable image) raises DataError,
-    or with ``skip_bad`` is skipped and counted in one summary line on stderr."""
+def to_examples(items: list[CaptionedImage], *, split_kind: SplitKind, bad: BadItems) -> list[Example]:
+    """Examples of the good ``items``; a bad one (no captions, unreadable image) goes to ``bad``:
+    raised as a DataError, or with ``skip_bad`` skipped and counted in one summary line on stderr
+    (with any bad lines the reader already gave it)."""
     if split_kind not in SPLIT_KINDS:
         raise ValueError(f"split_kind {split_kind!r} is not one of {', '.join(SPLIT_KINDS)}")
-    bad = BadItems(source, skip_bad=skip_bad)
+    rejected_lines = bad.count
     examples: list[Example] = []
     for item in items:
         problem = f"{item.origin}: has no captions" if not item.captions else image_problem(item.path)
@@ -63,7 +64,7 @@ def to_examples(items: list[CaptionedImage], *, split_kind: SplitKind, skip_bad:
             examples.extend(Example(str(item.path), caption, item.origin, dict(item.tags)) for caption in item.captions)
         else:
             examples.append(Example(str(item.path), item.captions[0], item.origin, dict(item.tags), item.captions))
-    return bad.finish(examples, len(items))
+    return bad.finish(examples, len(items) + rejected_lines)
 
 
 def _clean(caption: str) -> str:
@@ -115,8 +116,8 @@ def read_coco(json_path: Path | str, image_folder: Path | str | None = None, *, 
     except json.JSONDecodeError as exc:
         raise DataError(f"{json_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     folder = Path(image_folder) if image_folder is not None else json_path.parent
-    return to_examples(_coco_items(document, json_path, folder), split_kind=split_kind, skip_bad=skip_bad,
-                       source=json_path)
+    return to_examples(_coco_items(document, json_path, folder), split_kind=split_kind,
+                       bad=BadItems(json_path, skip_bad=skip_bad))
 
 
 def read_caption_folder(folder: Path | str, *, split_kind: SplitKind, skip_bad: bool = False) -> list[Example]:
@@ -127,28 +128,26 @@ def read_caption_folder(folder: Path | str, *, split_kind: SplitKind, skip_bad: 
     table = folder / CAPTIONS_FILE
     if not table.is_file():
         raise DataError(f"{folder}: no {CAPTIONS_FILE} (lines file_name<TAB>caption) in this folder")
-    try:
-        lines = table.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise DataError(f"{table}: not UTF-8 text") from None
+    bad = BadItems(table, skip_bad=skip_bad)
     captions: dict[str, list[str]] = {}
-    first_line: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
+    first_line: dict[str, str] = {}
+    for origin, line, _ in numbered_lines(table):
         if not line.strip():
             continue
         name, tab, caption = line.partition("\t")
         if not tab or not name.strip() or not _clean(caption):
-            raise DataError(f"{table}:{number}: expected file_name<TAB>caption")
+            bad.reject(DataError(f"{origin}: expected file_name<TAB>caption"))
+            continue
         name = name.strip()
         captions.setdefault(name, []).append(_clean(caption))
-        first_line.setdefault(name, number)
-    items = [CaptionedImage(folder / name, tuple(texts), f"{table}:{first_line[name]}")
+        first_line.setdefault(name, origin)
+    items = [CaptionedImage(folder / name, tuple(texts), first_line[name])
              for name, texts in captions.items()]
     listed = {(folder / name).resolve() for name in captions}
     items += [CaptionedImage(path, (), f"{table}: image {path.relative_to(folder)}")
               for path in sorted(folder.rglob("*"))
               if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file() and path.resolve() not in listed]
-    return to_examples(items, split_kind=split_kind, skip_bad=skip_bad, source=table)
+    return to_examples(items, split_kind=split_kind, bad=bad)
 
 
 class CaptionDataset:
@@ -185,16 +184,18 @@ def coco_dataset(*, train: Path, dev: Path | None = None, test: Path | None = No
     takes one out of the training images (all captions of an image on one side).
     ``skip_bad`` is supplied by the core from ``data.skip_bad``.
     """
-    return CaptionDataset({"train": Path(train), "dev": dev and Path(dev), "test": test and Path(test)},
-                          image_folder=image_folder and Path(image_folder), skip_bad=skip_bad)
+    paths = {"train": train, "dev": dev, "test": test}
+    return CaptionDataset({name: None if path is None else Path(path) for name, path in paths.items()},
+                          image_folder=None if image_folder is None else Path(image_folder), skip_bad=skip_bad)
 
 
 def shapes_dataset(*, train_size: int = 8000, dev_size: int = 500, test_size: int = 1000, image_size: int = 64,
                    seed: int = 1, skip_bad: bool = False) -> CaptionDataset:
     """Generated scenes of coloured shapes with relation captions (see :mod:`multis2s_vision.scenes`).
 
-    Written once into the data cache, keyed by the options and the grammar version; half of the test images hold a (colour, shape) pair never
-    seen in training, tagged ``unseen_combination`` so evaluation reports that subset.
+    Written once into the data cache, keyed by the options and the grammar version; half of the test
+    images hold a (colour, shape) pair never seen in training, tagged ``unseen_combination`` so
+    evaluation reports that subset.
     """
     options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, image_size=image_size, seed=seed,
                    grammar=GRAMMAR_VERSION)

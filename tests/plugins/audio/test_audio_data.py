@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-import torch
 
 from multis2s import options
 from multis2s.errors import ConfigError, DataError
@@ -16,12 +15,7 @@ from multis2s_audio.manifests import read_librispeech, read_manifest
 from multis2s_audio.pipeline import AudioPipeline
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def write_wav(path: Path, seconds: float = 0.2, rate: int = 16000) -> Path:

@@ -33,12 +33,8 @@ ENCODERS = ["conv_lstm", "pblstm", "conv_transformer"]
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
+def seeded(one_thread):
     torch.manual_seed(0)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.mark.parametrize("name", ENCODERS)

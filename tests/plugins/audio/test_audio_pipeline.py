@@ -15,12 +15,8 @@ from multis2s_audio.pipeline import AudioPipeline
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
+def seeded(one_thread):
     torch.manual_seed(0)
-    yield
-    torch.set_num_threads(previous)
 
 
 def write_wav(path, seconds, *, rate=16000, channels=1, seed=0, subtype="PCM_16"):

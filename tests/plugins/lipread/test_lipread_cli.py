@@ -17,13 +17,13 @@ VIDEO_SOURCE = {"crop": [6, 4, 20, 24], "augment": True}
 AUDIO_SOURCE = {"num_mel_bins": 20, "noise_snr_db": [0, 20]}
 VIDEO_ENCODER = {"type": "lipnet", "frontend_channels": 4, "trunk_channels": [4, 8], "hidden_dim": 8, "layers": 1}
 AUDIO_ENCODER = {"type": "conv_lstm", "channels": 4, "hidden_dim": 8, "layers": 1}
-DECODER = {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16, "attention": {"type": "additive", "dim": 8},
-           "input_feeding": False}
+DECODER = {"type": "rnn", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16,
+           "attention": {"type": "additive", "dim": 8}, "input_feeding": False}
 COMMON = {
     "seed": 1, "device": "cpu",
     "train": {"lr": 0.01, "max_steps": 6, "validate_every": 3, "log_every": 3, "progress": False},
-    "eval": {"metrics": ["wer", "cer"], "normalise": True, "search": {"type": "beam", "beam": 2}, "max_length_ratio": 0.0,
-             "max_length_offset": 8, "batch_size": 4},
+    "eval": {"metrics": ["wer", "cer"], "normalise": True, "search": {"type": "beam", "beam": 2},
+             "max_length_ratio": 0.0, "max_length_offset": 8, "batch_size": 4},
 }
 
 
@@ -95,3 +95,21 @@ def test_audio_and_video_into_one_decoder_decode_with_a_stream_missing(tmp_path,
     assert capsys.readouterr().out.count("\n") == 2  # one line per input, empty outputs included
     assert main(["attention", str(run), pair, "--out", str(tmp_path / "av.png")]) == 0
     assert (tmp_path / "av.audio.png").exists() and (tmp_path / "av.video.png").exists()
+
+
+def test_two_video_streams_of_one_corpus_train_as_two_cameras(tmp_path, capsys):
+    """Two streams of the same modality: the left and the right half of the mouth, each its own lipnet."""
+    left, right = {"crop": [6, 4, 20, 12]}, {"crop": [6, 16, 20, 12], "augment": True}
+    config = write_config(tmp_path, "cameras", {"dataset": TINY_DATA, "source": {"cam_left": left, "cam_right": right}},
+                          {"encoders": {"cam_left": VIDEO_ENCODER, "cam_right": VIDEO_ENCODER},
+                           "decoder": {**DECODER, "fusion": "gate"}})
+    run = tmp_path / "run"
+    assert main(["run", str(config), "-o", str(run)]) == 0
+    results = json.loads((run / "results.json").read_text())
+    assert results["num_examples"] == 4 and {"wer", "cer"} <= set(results["metrics"])
+    saved = yaml.safe_load((run / "config.yaml").read_text())
+    assert saved["data"]["source"]["cam_left"]["crop"] == [6, 4, 20, 12]
+    assert list(saved["model"]["encoders"]) == ["cam_left", "cam_right"]
+    video = tiny_test_examples()[0].source["video"]
+    assert main(["attention", str(run), f"cam_left={video},cam_right={video}", "--out", str(tmp_path / "a.png")]) == 0
+    assert (tmp_path / "a.cam_left.png").exists() and (tmp_path / "a.cam_right.png").exists()

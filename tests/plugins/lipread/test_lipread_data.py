@@ -6,7 +6,6 @@ import random
 import numpy as np
 import pytest
 import soundfile
-import torch
 
 from multis2s_speech.speakers import speakers_for_split
 from multis2s_speech.espeak import PhonemeEvent, synthesise
@@ -27,12 +26,7 @@ OPENING = PARAMETERS.index("opening")
 FPS = 25
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

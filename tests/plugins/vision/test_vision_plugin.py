@@ -169,6 +169,16 @@ def test_caption_folder_reads_several_lines_per_image(tmp_path):
         read_caption_folder(tmp_path, split_kind="eval", skip_bad=False)
 
 
+def test_a_malformed_caption_line_is_named_or_skipped_and_counted(tmp_path, capsys):
+    write_png(tmp_path / "a.png")
+    table = tmp_path / "captions.tsv"
+    table.write_text("a.png\ta red square\nno tab on this line\n")
+    with pytest.raises(DataError, match=f"{table}:2: expected file_name<TAB>caption"):
+        read_caption_folder(tmp_path, split_kind="train", skip_bad=False)
+    assert [e.target for e in read_caption_folder(tmp_path, split_kind="train", skip_bad=True)] == ["a red square"]
+    assert f"skipped 1 bad items of 2 in {table} (first: {table}:2:" in capsys.readouterr().err
+
+
 def test_shapes_dataset_is_generated_once_with_tagged_test_split():
     dataset = shapes_dataset(train_size=6, dev_size=2, test_size=4, seed=3)
     train, test = dataset.split("train"), dataset.split("test")
