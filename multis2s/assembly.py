@@ -60,13 +60,17 @@ def _resolve(registry: Registry, factory: Any, spec: ComponentSpec, origin: str,
                            registry=registry, base=spec.base)
 
 
-def _build(registry: Registry, factory: Any, spec: ComponentSpec, origin: str, supplied: dict[str, Any]) -> Any:
+def _build(registry: Registry, kind: str, spec: ComponentSpec, origin: str, supplied: dict[str, Any]) -> Any:
+    """The ``kind`` component a spec names, built from its options and the ``supplied`` arguments."""
+    factory = component(registry, kind, spec, origin).factory
     return options.build(factory, spec.options, where=f"{origin}: {spec.where}", supplied=supplied, registry=registry,
                          base=spec.base)
 
 
-def _complete(registry: Registry, factory: Any, spec: ComponentSpec, origin: str,
+def _complete(registry: Registry, kind: str, spec: ComponentSpec, origin: str,
               supplied: Collection[str] = ()) -> ComponentSpec:
+    """The spec with the complete options of the ``kind`` component it names."""
+    factory = component(registry, kind, spec, origin).factory
     return spec.with_options(_resolve(registry, factory, spec, origin, supplied).plain)
 
 
@@ -91,9 +95,9 @@ def _pipelines(config: Config, registry: Registry, origin: str, modalities: dict
     """Each stream's complete ``data.source`` options and its (unfitted) source pipeline."""
     specs, pipelines = {}, {}
     for name, spec in config.data.source.items():
-        factory = component(registry, "modalities", dataclasses.replace(spec, type=modalities[name]), origin).factory
-        specs[name] = _complete(registry, factory, spec, origin)
-        pipelines[name] = _build(registry, factory, specs[name], origin, {})
+        complete = _complete(registry, "modalities", dataclasses.replace(spec, type=modalities[name]), origin)
+        specs[name] = spec.with_options(complete.options)
+        pipelines[name] = _build(registry, "modalities", complete, origin, {})
     return specs, SourceStreams(pipelines)
 
 
@@ -104,26 +108,19 @@ def resolve(config: Config, registry: Registry, origin: str) -> tuple[Config, So
     """
     modalities = stream_modalities(config, registry, origin)
     data, model, settings = config.data, config.model, config.eval
-    dataset = component(registry, "datasets", data.dataset, origin)
-    _check_dataset(config, dataset, modalities, origin)
+    _check_dataset(config, component(registry, "datasets", data.dataset, origin), modalities, origin)
     sources, streams = _pipelines(config, registry, origin, modalities)
-    encoders = {name: _complete(registry, component(registry, "encoders", spec, origin).factory, spec, origin,
-                                streams.pipelines[name].encoder_inputs())
+    encoders = {name: _complete(registry, "encoders", spec, origin, streams.pipelines[name].encoder_inputs())
                 for name, spec in model.encoders.items()}
-    decoder = _complete(registry, component(registry, "decoders", model.decoder, origin).factory, model.decoder,
-                        origin, DECODER_INPUTS)
-    tokenizer = data.target.tokenizer
-    search = settings.search
+    tokenizer = _complete(registry, "tokenizers", data.target.tokenizer, origin)
+    target = dataclasses.replace(data.target, tokenizer=tokenizer)
     resolved = dataclasses.replace(
         config,
-        data=dataclasses.replace(
-            data, source=sources,
-            dataset=_complete(registry, dataset.factory, data.dataset, origin, DATASET_INPUTS),
-            target=dataclasses.replace(data.target, tokenizer=_complete(
-                registry, component(registry, "tokenizers", tokenizer, origin).factory, tokenizer, origin))),
-        model=dataclasses.replace(model, encoders=encoders, decoder=decoder),
-        eval=dataclasses.replace(settings, search=_complete(
-            registry, component(registry, "searches", search, origin).factory, search, origin)),
+        data=dataclasses.replace(data, source=sources, target=target,
+                                 dataset=_complete(registry, "datasets", data.dataset, origin, DATASET_INPUTS)),
+        model=dataclasses.replace(model, encoders=encoders,
+                                  decoder=_complete(registry, "decoders", model.decoder, origin, DECODER_INPUTS)),
+        eval=dataclasses.replace(settings, search=_complete(registry, "searches", settings.search, origin)),
     )
     return resolved, streams
 
@@ -133,24 +130,24 @@ def build_dataset(config: Config, registry: Registry, origin: str) -> Dataset:
     spec = config.data.dataset
     supplied = {"cache_dir": cache_root(), "skip_bad": config.data.skip_bad,
                 "streams": stream_modalities(config, registry, origin)}
-    return _build(registry, component(registry, "datasets", spec, origin).factory, spec, origin, supplied)
+    return _build(registry, "datasets", spec, origin, supplied)
 
 
 def build_target(config: Config, registry: Registry, origin: str) -> TargetField:
     """The target field with an empty vocabulary (fit it on the training targets, or load its state)."""
     spec = config.data.target.tokenizer
-    tokenizer = _build(registry, component(registry, "tokenizers", spec, origin).factory, spec, origin, {})
+    tokenizer = _build(registry, "tokenizers", spec, origin, {})
     return TargetField(tokenizer, Vocabulary([]), normalise=config.data.target.normalise)
 
 
 def build_search(config: Config, registry: Registry, origin: str, spec: ComponentSpec | None = None) -> Search:
     """The search method of ``eval.search`` (or of ``spec``)."""
     spec = spec or config.eval.search
-    return _build(registry, component(registry, "searches", spec, origin).factory, spec, origin, {})
+    return _build(registry, "searches", spec, origin, {})
 
 
 def _encoder(registry: Registry, spec: ComponentSpec, origin: str, inputs: dict[str, Any]) -> nn.Module:
-    encoder = _build(registry, component(registry, "encoders", spec, origin).factory, spec, origin, inputs)
+    encoder = _build(registry, "encoders", spec, origin, inputs)
     for attribute in ("output_dim", "state_dim"):
         if not isinstance(getattr(encoder, attribute, None), int):
             raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} does not declare an "
@@ -170,7 +167,7 @@ def build_model(config: Config, registry: Registry, origin: str, streams: Source
     spec = config.model.decoder
     supplied = {"vocab_size": len(target.vocabulary), "pad_id": PAD_ID, "memory_dims": encoder.output_dims,
                 "state_dim": encoder.state_dim}
-    decoder = _build(registry, component(registry, "decoders", spec, origin).factory, spec, origin, supplied)
+    decoder = _build(registry, "decoders", spec, origin, supplied)
     return Seq2Seq(encoder=encoder, decoder=decoder)
 
 

@@ -79,7 +79,8 @@ class Run:
     def from_folder(cls, run_dir: Path, checkpoint: CheckpointName = "best") -> "Run":
         """The trained run in ``run_dir``, with the weights of its ``best`` (else ``last``) checkpoint."""
         folder = RunFolder(run_dir)
-        saved = Checkpoint.load(folder.trained_checkpoint(checkpoint))
+        path = folder.trained_checkpoint(checkpoint)
+        saved = Checkpoint.load(path)
         origin = str(folder.config_file)
         config = parse_config(saved.config, origin)
         registry = load_registry(config.plugins)
@@ -92,8 +93,7 @@ class Run:
         try:
             model.load_state_dict(saved.model)
         except RuntimeError as exc:
-            raise CheckpointError(f"{folder.trained_checkpoint(checkpoint)}: does not match its config's model "
-                                  f"({str(exc).splitlines()[0]})") from None
+            raise CheckpointError(f"{path}: does not match its config's model ({str(exc).splitlines()[0]})") from None
         run.model = model.to(run.device).eval()
         return run
 
@@ -175,9 +175,13 @@ class Run:
         """The config's search method; ``beam`` (1 = greedy) and ``n_best`` override it as the CLI's
         ``--beam`` and ``--n-best`` do."""
         spec = self.config.eval.search
-        if beam is not None or n_best > 1:
+        if beam is not None and beam < 1:
+            raise ConfigError(f"--beam: beam must be >= 1, got {beam}")
+        if n_best < 1:
+            raise ConfigError(f"--n-best: must be >= 1, got {n_best}")
+        if beam is not None or n_best != 1:
             options = dict(spec.options) if spec.type == "beam" else {}
-            size = max(beam or options.get("beam", 1), n_best)
+            size = max(beam if beam is not None else options.get("beam", 1), n_best)
             spec = (ComponentSpec("greedy", {}, "--beam") if size == 1 else
                     ComponentSpec("beam", {**options, "beam": size, "n_best": n_best}, "--beam"))
         return build_search(self.config, self.registry, self.origin, spec)

@@ -78,9 +78,15 @@ class SourceStreams:
         """stream → the example as that stream sees it (its own item as the source), or None when
         absent; an example with no stream at all is a DataError."""
         items = self.items(example)
-        views = {name: None if items.get(name) is None else
-                 (example if example.source is items[name] else dataclasses.replace(example, source=items[name]))
-                 for name in self.pipelines}
+        views: dict[str, Example | None] = {}
+        for name in self.pipelines:
+            item = items.get(name)
+            if item is None:
+                views[name] = None
+            elif item is example.source:  # a one-stream example is its own view
+                views[name] = example
+            else:
+                views[name] = dataclasses.replace(example, source=item)
         if all(v is None for v in views.values()):
             raise DataError(f"{example.origin or 'input'}: the example has none of the streams "
                             f"{', '.join(self.names)}")

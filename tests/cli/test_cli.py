@@ -166,3 +166,10 @@ def test_predict_n_best_lines(trained_run, capsys):
     assert [r[0] for r in rows] == ["1", "1", "1", "2", "2", "2"]
     scores = [float(r[1]) for r in rows[:3]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_bad_search_sizes_on_the_command_line_are_one_line(trained_run, capsys):
+    assert main(["evaluate", str(trained_run), "--beam", "0"]) == 2
+    assert "--beam: beam must be >= 1, got 0" in _error(capsys)
+    assert main(["predict", str(trained_run), "s1", "--n-best", "0"]) == 2
+    assert "--n-best: must be >= 1, got 0" in _error(capsys)
