@@ -91,13 +91,18 @@ def _plugins(args) -> int:
     return 0
 
 
-def _train(args) -> tuple[int, Run]:
+def _trained(args) -> Run | None:
+    """Train the config into its run folder; None (after saying so) when Ctrl-C stopped it."""
     run = Run.from_config(args.config, args.overrides, args.run_dir)
     if not run.train(resume=args.resume, force=args.force):
         print(f"interrupted: saved {run.folder.checkpoint('last')}; continue with --resume", file=sys.stderr)
-        return INTERRUPTED, run
+        return None
     print(f"trained: {run.folder.path}")
-    return 0, run
+    return run
+
+
+def _train(args) -> int:
+    return INTERRUPTED if _trained(args) is None else 0
 
 
 def _print_results(results: Results) -> None:
@@ -128,9 +133,9 @@ def _evaluate(args) -> int:
 
 
 def _run(args) -> int:
-    code, trained = _train(args)
-    if code != 0:
-        return code
+    trained = _trained(args)
+    if trained is None:
+        return INTERRUPTED
     run = Run.from_folder(trained.folder.path)
     results = run.evaluate(run.examples("test"), split="test", search=run.search(beam=args.beam), progress=True,
                            samples=args.show)
@@ -184,8 +189,8 @@ def _attention(args) -> int:
     return 0
 
 
-COMMANDS = {"plugins": _plugins, "train": lambda args: _train(args)[0], "run": _run, "evaluate": _evaluate,
-            "predict": _predict, "attention": _attention}
+COMMANDS = {"plugins": _plugins, "train": _train, "run": _run, "evaluate": _evaluate, "predict": _predict,
+            "attention": _attention}
 
 
 def main(argv: list[str] | None = None) -> int:
