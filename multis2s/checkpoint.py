@@ -11,8 +11,6 @@ crash mid-write never leaves a truncated checkpoint.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import torch
 
 from multis2s.errors import CheckpointError
+from multis2s.files import write_atomically
 
 FORMAT = 2
 """The checkpoint format this version writes and reads."""
@@ -51,21 +50,10 @@ class Checkpoint:
 
     def save(self, path: Path) -> None:
         """Write the checkpoint to ``path`` atomically (temporary file, fsync, rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": FORMAT, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
         if self.training is not None:
             payload["training"] = dataclasses.asdict(self.training)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                torch.save(payload, stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-            _sync_folder(path.parent)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        write_atomically(path, lambda stream: torch.save(payload, stream))
 
     @classmethod
     def load(cls, path: Path) -> "Checkpoint":
@@ -93,16 +81,3 @@ class Checkpoint:
             values["training"] = TrainingState(**values["training"])
         return cls(**values)
 
-
-def _sync_folder(folder: Path) -> None:
-    """Flush a folder's entry list to disk (so a rename survives a power cut), where the OS allows it."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

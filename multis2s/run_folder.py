@@ -8,29 +8,15 @@ training windows and validations) and, after ``run``, ``RUN_DIR/results.json``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
 from multis2s.errors import CheckpointError
+from multis2s.files import write_text_atomically
 
 CheckpointName = Literal["best", "last"]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 class MetricsLog:
@@ -48,7 +34,7 @@ class MetricsLog:
     def start(self, *, resume_step: int | None) -> None:
         """Empty the log (``resume_step`` None) or keep only the records up to ``resume_step``."""
         kept = [] if resume_step is None else [r for r in self.records() if r.get("step", 0) <= resume_step]
-        write_atomically(self.path, "".join(json.dumps(r) + "\n" for r in kept))
+        write_text_atomically(self.path, "".join(json.dumps(r) + "\n" for r in kept))
 
     def append(self, record: dict[str, Any]) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:
@@ -85,7 +71,7 @@ class RunFolder:
         return path if path.exists() else self.checkpoint("last")
 
     def write_config(self, config: dict[str, Any]) -> None:
-        write_atomically(self.config_file, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+        write_text_atomically(self.config_file, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
     def write_results(self, results: dict[str, Any]) -> None:
-        write_atomically(self.results_file, json.dumps(results, indent=2) + "\n")
+        write_text_atomically(self.results_file, json.dumps(results, indent=2) + "\n")
