@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_SIZE := data.dataset.train_size=1500 data.dataset.dev_size=100 data.dataset.test_size=300 \
 	model.encoder.hidden_dim=128 train.max_steps=600 train.validate_every=300 train.validation_examples=100
 
-.PHONY: demo test test-all install clean
+.PHONY: demo test test-all bench bench-quick install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ test: $(STAMP)
 ## test-all: every test, slow ones included
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
+
+## bench: the reference toolkits in their own venvs (bench/out/toolkits), then multis2s beside them, alternating
+bench: $(STAMP)
+	bench/toolkits/setup.sh onmt eole
+	$(BIN)/python bench/side_by_side.py --toolkits onmt,eole --fast-path --threads 1,2 --rounds 2
+
+## bench-quick: multis2s alone on the anchor task (2 threads)
+bench-quick: $(STAMP)
+	$(BIN)/python bench/anchor_reverse.py --threads 2
 
 clean:
 	rm -rf runs

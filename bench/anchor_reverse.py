@@ -1,19 +1,24 @@
-"""multis2s on the reference toolkits' anchor task (../shared/anchors/nmt), measured the same way.
+"""multis2s on the reference toolkits' anchor task (../shared/anchors/nmt), measured as they are.
 
-    python bench/anchor_reverse.py [--anchors ../shared/anchors/nmt] [--out bench/out/anchor]
+    python bench/anchor_reverse.py [--threads 2] [--updates 790] [--seed 42] [--out bench/out/anchor]
 
 Task: 5000/500/500 random digit strings of length 5–20 → reversed, written by the anchors' own
 gen_data.py. Model as the anchors: embeddings 64, 1-layer BiLSTM encoder (128 per direction),
 1-layer LSTM decoder 256, additive (Bahdanau) attention, input feeding, dropout 0.1, Adam 1e-3,
-clip 1.0, batches of 64 sentences, 790 updates (10 epochs), 2 CPU threads. Prints training
-target tokens/s (EOS included, as JoeyNMT counts), decode sentences/s for 5000 sentences at
-beam 1 and 5 (batch 64), and test exact match — beside the anchors' figures from REPRODUCE.md.
+clip 1.0, batches of 64 sentences, 790 updates (10 epochs). ``--decoder-loop whole`` turns input
+feeding off, so the decoder runs all target steps in one RNN call (the fast path).
+
+Prints one JSON object: training target tokens/s (EOS included, as the toolkits count; from the
+first logged window to the last, as OpenNMT-py reports), decode sentences/s over 5000 training
+sources at beam 1 and 5 (batches of 64, the model already loaded), and test exact match.
+``bench/side_by_side.py`` runs this beside the other toolkits.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -25,29 +30,43 @@ import yaml
 from multis2s.data.example import Example
 from multis2s.run import Run
 
-ANCHORS = {  # REPRODUCE.md of ../shared/anchors/nmt, measured on this machine kind
-    "JoeyNMT 2.3.0": {"train_tok_s": 5829, "greedy_sent_s": "634-658", "beam5_sent_s": "209-235", "em": "98.8/98.8"},
-    "eole 0.6.4": {"train_tok_s": 7985, "greedy_sent_s": "1190-1263", "beam5_sent_s": "261-308", "em": "22.4/22.6"},
-    "OpenNMT-py 3.5.1": {"train_tok_s": 8624, "greedy_sent_s": "1351-1389", "beam5_sent_s": "287-323",
-                         "em": "66.0/67.8"},
-}
+ANCHORS = Path(__file__).resolve().parents[2] / "shared/anchors/nmt"
 
 
-def config(data: Path) -> dict:
+def config(data: Path, *, threads: int, updates: int, seed: int, input_feeding: bool = True,
+           compile_steps: bool = False) -> dict:
+    """The anchors' model and training, as a multis2s config over the anchors' data in ``data``."""
     return {
-        "seed": 42, "device": "cpu", "threads": 2,
+        "seed": seed, "device": "cpu", "threads": threads,
         "data": {"dataset": {"type": "parallel", "train": str(data / "train"), "dev": str(data / "dev"),
                              "test": str(data / "test"), "format": "lines", "target_suffix": ".trg"},
                  "batch_size": 64},
         "model": {
             "encoder": {"type": "rnn", "cell": "lstm", "embedding_dim": 64, "hidden_dim": 128, "dropout": 0.1},
             "decoder": {"type": "rnn", "cell": "lstm", "embedding_dim": 64, "hidden_dim": 256,
-                        "attention": {"type": "additive", "dim": 256}, "input_feeding": True, "dropout": 0.1},
+                        "attention": {"type": "additive", "dim": 256}, "input_feeding": input_feeding,
+                        "dropout": 0.1},
         },
-        "train": {"optimizer": "adam", "lr": 0.001, "clip_grad_norm": 1.0, "max_steps": 790, "max_epochs": 10,
-                  "validate_every": 790, "validation_examples": 100, "log_every": 79, "progress": False},
+        "train": {"optimizer": "adam", "lr": 0.001, "clip_grad_norm": 1.0, "max_steps": updates,
+                  "max_epochs": 1000, "validate_every": updates, "validation_examples": 100, "log_every": 20,
+                  "progress": False, "compile": compile_steps},
         "eval": {"metrics": ["exact_match"], "batch_size": 64, "max_length_ratio": 1.0, "max_length_offset": 5},
     }
+
+
+def ensure_data(data: Path) -> Path:
+    """The anchors' data in ``data`` (written by their gen_data.py), plus decode5k.src: 5000 training sources."""
+    if not (data / "decode5k.src").exists():
+        subprocess.run([sys.executable, str(ANCHORS / "gen_data.py"), str(data)], check=True)
+        lines = (data / "train.src").read_text().splitlines()[:5000]
+        (data / "decode5k.src").write_text("\n".join(lines) + "\n")
+    return data
+
+
+def training_rate(records: list[dict]) -> float:
+    """Target tokens/s from the end of the first logged window to the last (the first holds warm-up)."""
+    windows = [r for r in records if r["split"] == "train"][1:]
+    return sum(r["tokens"] for r in windows) / sum(r["seconds"] for r in windows)
 
 
 def decode_rate(run: Run, examples: list[Example], beam: int) -> tuple[float, float]:
@@ -59,39 +78,34 @@ def decode_rate(run: Run, examples: list[Example], beam: int) -> tuple[float, fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--anchors", type=Path, default=Path(__file__).resolve().parents[2] / "shared/anchors/nmt")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--updates", type=int, default=790)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--decoder-loop", choices=["stepped", "whole"], default="stepped",
+                        help="stepped: input feeding (like for like); whole: no input feeding, one RNN call")
+    parser.add_argument("--compile", action="store_true", help="train with train.compile: true")
     parser.add_argument("--out", type=Path, default=Path("bench/out/anchor"))
-    parser.add_argument("--repeats", type=int, default=3, help="decode timing repeats (median quoted)")
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    data = args.out / "data"
-    if not (data / "train.src").exists():
-        subprocess.run([sys.executable, str(args.anchors / "gen_data.py"), str(data)], check=True)
-    config_path = args.out / "anchor.yaml"
-    config_path.write_text(yaml.safe_dump(config(data)))
-    run_dir = args.out / "run"
-    if not (run_dir / "checkpoints" / "last.pt").exists():
-        start = time.perf_counter()
-        assert Run.from_config(config_path, run_dir=run_dir).train()
-        wall = time.perf_counter() - start
-        records = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
-        rates = sorted(r["tokens_per_s"] for r in records if r["split"] == "train")
-        print(f"training: wall {wall:.1f} s (incl. setup and one validation); "
-              f"tokens/s per 79-update window: median {rates[len(rates) // 2]:.0f}, min {rates[0]:.0f}, max {rates[-1]:.0f}")
+    torch.set_num_threads(args.threads)
+    data = ensure_data(args.out / "data")
+    run_dir = args.out / f"run-{args.decoder_loop}-t{args.threads}-s{args.seed}{'-compiled' if args.compile else ''}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    config_path = args.out / f"{run_dir.name}.yaml"
+    config_path.write_text(yaml.safe_dump(config(data, threads=args.threads, updates=args.updates, seed=args.seed,
+                                                 input_feeding=args.decoder_loop == "stepped",
+                                                 compile_steps=args.compile)))
+    assert Run.from_config(config_path, run_dir=run_dir).train()
+    records = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     run = Run.from_folder(run_dir, "last")
-    train_src = (data / "train.src").read_text().splitlines()[:5000]
-    decode_set = [Example(s, s) for s in train_src]
-    for beam in (1, 5):
-        rates = sorted(decode_rate(run, decode_set, beam)[0] for _ in range(args.repeats))
-        print(f"decode 5000 sentences, beam {beam}: median {rates[len(rates) // 2]:.0f} sent/s "
-              f"(runs: {', '.join(f'{r:.0f}' for r in rates)})")
+    sources = (data / "decode5k.src").read_text().splitlines()
+    decode_set = [Example(s, s) for s in sources]
     test = run.examples("test")
-    for beam in (1, 5):
-        print(f"test exact match, beam {beam}: {decode_rate(run, test, beam)[1]:.1f}")
-    print("anchors (REPRODUCE.md):")
-    for name, figures in ANCHORS.items():
-        print(f"  {name}: train {figures['train_tok_s']} tok/s; greedy {figures['greedy_sent_s']} sent/s; "
-              f"beam5 {figures['beam5_sent_s']} sent/s; test EM greedy/beam5 {figures['em']}")
+    print(json.dumps({
+        "train_tokens_per_s": training_rate(records),
+        "greedy_sent_per_s": decode_rate(run, decode_set, 1)[0],
+        "beam5_sent_per_s": decode_rate(run, decode_set, 5)[0],
+        "exact_match": decode_rate(run, test, 1)[1],
+    }))
 
 
 if __name__ == "__main__":

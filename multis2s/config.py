@@ -129,6 +129,7 @@ class TrainConfig:
     early_stopping_patience: int | None = None
     log_every: int = 50
     amp: bool = True
+    compile: bool = False
     progress: bool = True
 
 

@@ -37,7 +37,8 @@ from multis2s.train.schedule import check_schedule
 from multis2s.train.trainer import Trainer
 
 RESUMABLE_CHANGES = frozenset({"train.max_steps", "train.max_epochs", "train.early_stopping_patience",
-                               "train.progress", "threads", "device", "data.num_workers"})
+                               "train.progress", "train.compile", "threads", "device",
+                               "data.num_workers"})
 """Config keys that ``--resume`` accepts changed without ``--force`` (how long, and where, to train)."""
 
 

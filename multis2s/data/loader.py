@@ -70,10 +70,31 @@ def pad_ids(sequences: list[list[int]]) -> torch.Tensor:
     return out
 
 
+class EpochBatches:
+    """The batch sampler of a training loader that lives across epochs: it yields whatever index
+    batches were set last (the epoch's remaining batches), so worker processes, and the
+    per-worker state of the source pipelines (feature caches), survive from one epoch to the next."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+
 def make_loader(
-    tensors: ExampleTensors, batches: list[list[int]], *, num_workers: int, pin_memory: bool
+    tensors: ExampleTensors, batches: list[list[int]] | EpochBatches, *, num_workers: int, pin_memory: bool,
+    seed: int = 0,
 ) -> DataLoader:
-    """A loader that yields :class:`Batch` objects for the given index batches, in order."""
+    """A loader that yields :class:`Batch` objects for the given index batches, in order.
+
+    Worker processes (``num_workers`` > 0) are kept between iterations and seeded from ``seed``
+    (each worker's torch, Python and NumPy generators), so augmentation in workers is
+    reproducible and differs from epoch to epoch.
+    """
 
     def collate(items: list[tuple[int, dict[str, torch.Tensor | None], list[int]]]) -> Batch:
         indices = [i for i, _, _ in items]
@@ -81,5 +102,7 @@ def make_loader(
         return Batch(sources, lengths, pad_ids([t for _, _, t in items]), indices)
 
     # A private generator: creating an iterator must not draw from the global RNG (exact resume).
+    generator = torch.Generator()
+    generator.manual_seed(seed)
     return DataLoader(tensors, batch_sampler=batches, collate_fn=collate, num_workers=num_workers,
-                      pin_memory=pin_memory, generator=torch.Generator())
+                      pin_memory=pin_memory, generator=generator, persistent_workers=num_workers > 0)

@@ -20,6 +20,8 @@ from torch import nn
 
 from multis2s.model.attention import AdditiveAttention
 from multis2s.model.decoder import Attention, Decoder
+from multis2s.model.fused_attention_lstm import FusedAttentionLSTM
+from multis2s.model.recurrent_step import RecurrentSteps
 from multis2s.model.streams import AttentionFactory, FusionKind, Memories, Streams, StreamAttention
 from multis2s.options import Nested
 
@@ -107,43 +109,74 @@ class RNNDecoder(Decoder):
         feed = like.new_zeros(batch, self.combine.out_features)
         return RNNState(hidden, cell, feed, alignment)
 
-    def _run(self, inputs: torch.Tensor, memory: Memories, state: RNNState
-             ) -> tuple[torch.Tensor, Attention, RNNState]:
-        """inputs (B, T, E [+H]) → attentional vectors (B, T, H), weights per stream (B, T, S_i), state."""
+    def _whole_sequence(self, embedded: torch.Tensor, memory: Memories, state: RNNState
+                        ) -> tuple[torch.Tensor, Attention]:
+        """All steps in one RNN call (no input feeding, no previous weights needed):
+        embedded (B, T, E) → attentional vectors (B, T, H), weights per stream (B, T, S_i)."""
         hx = state.hidden.transpose(0, 1).contiguous()  # (L, B, H)
         if state.cell is not None:
             hx = (hx, state.cell.transpose(0, 1).contiguous())
-        outputs, hx = self.rnn(inputs, hx)  # (B, T, H)
-        previous = state.alignment if self.attention.needs_previous else None
-        context, weights = self.attention(outputs, memory, previous)  # (B, T, Dc), per stream (B, T, S_i)
-        attentional = torch.tanh(self.combine(torch.cat([outputs, context], dim=-1)))  # (B, T, H)
-        hidden, cell = (hx if isinstance(hx, tuple) else (hx, None))
-        new_state = RNNState(hidden.transpose(0, 1), cell.transpose(0, 1) if cell is not None else None,
-                             attentional[:, -1], {name: w[:, -1] for name, w in weights.items()})
-        return attentional, weights, new_state
+        outputs, _ = self.rnn(embedded, hx)  # (B, T, H)
+        context, weights = self.attention(outputs, memory)  # (B, T, Dc), per stream (B, T, S_i)
+        return torch.tanh(self.combine(torch.cat([outputs, context], dim=-1))), weights
 
-    def _attend_step(self, tokens: torch.Tensor, memory: Memories, state: RNNState):
-        """tokens (B,) → attentional vector (B, 1, H), weights per stream (B, 1, S_i), next state."""
-        inputs = self.dropout(self.embedding(tokens)).unsqueeze(1)  # (B, 1, E)
-        if self.input_feeding:
-            inputs = torch.cat([inputs, state.feed.unsqueeze(1)], dim=-1)  # (B, 1, E+H)
-        return self._run(inputs, memory, state)
+    def _advance(self, steps: RecurrentSteps, projected: torch.Tensor, memory: Memories, state: RNNState
+                 ) -> tuple[torch.Tensor, Attention, RNNState]:
+        """One step from the embedding's gate contribution ``projected`` (B, G) → attentional
+        vector (B, H), weights per stream (B, S_i), the next state."""
+        feed = state.feed if self.input_feeding else None
+        hidden, cell = steps.step(projected, feed, state.hidden, state.cell)  # (B, L, H) each
+        output = hidden.narrow(1, hidden.size(1) - 1, 1)  # (B, 1, H) the top layer
+        previous = state.alignment if self.attention.needs_previous else None
+        context, weights = self.attention(output, memory, previous)  # (B, 1, Dc), per stream (B, 1, S_i)
+        attentional = torch.tanh(self.combine(torch.cat([output, context], dim=-1))).squeeze(1)  # (B, H)
+        weights = {name: w.squeeze(1) for name, w in weights.items()}
+        return attentional, weights, RNNState(hidden, cell, attentional, weights)
 
     def step(self, tokens: torch.Tensor, memory: Memories, state: RNNState) -> tuple[torch.Tensor, Attention, RNNState]:
-        attentional, weights, state = self._attend_step(tokens, memory, state)
-        return self.dropout(attentional).squeeze(1), {name: w.squeeze(1) for name, w in weights.items()}, state
+        steps = RecurrentSteps(self.rnn, self.embedding.embedding_dim)
+        projected = steps.project_inputs(self.dropout(self.embedding(tokens)))  # (B, G)
+        attentional, weights, state = self._advance(steps, projected, memory, state)
+        return self.dropout(attentional), weights, state
+
+    def fusable(self, memory: Memories) -> bool:
+        """Whether the teacher-forced loop runs as :class:`FusedAttentionLSTM` (one LSTM layer,
+        input feeding, additive attention over one stream present in every row, no autocast)."""
+        (attention, *others), stream = self.attention.attentions.values(), next(iter(memory.streams.values()))
+        return (self.rnn.mode == "LSTM" and self.rnn.num_layers == 1 and self.input_feeding and not others
+                and type(attention) is AdditiveAttention and stream.complete and not torch.is_autocast_enabled())
 
     def teacher_forced(self, targets_in: torch.Tensor, memory: Memories, state: RNNState
                        ) -> tuple[torch.Tensor, Attention]:
+        embedded = self.dropout(self.embedding(targets_in))  # (B, T, E)
         if not self.input_feeding and not self.attention.needs_previous:
-            inputs = self.dropout(self.embedding(targets_in))  # (B, T, E)
-            attentional, weights, _ = self._run(inputs, memory, state)
-            return self.dropout(attentional), weights
+            attentional, weights = self._whole_sequence(embedded, memory, state)
+        elif self.fusable(memory):
+            attentional, weights = self._fused(embedded, memory, state)
+        else:
+            attentional, weights = self.stepped(embedded, memory, state)
+        return self.dropout(attentional), weights
+
+    def stepped(self, embedded: torch.Tensor, memory: Memories, state: RNNState) -> tuple[torch.Tensor, Attention]:
+        """The step loop, recorded op by op: embedded (B, T, E) → attentional vectors (B, T, H),
+        weights per stream (B, T, S_i)."""
+        steps = RecurrentSteps(self.rnn, self.embedding.embedding_dim)
         attentionals, all_weights = [], []
-        for t in range(targets_in.size(1)):
-            attentional, weights, state = self._attend_step(targets_in[:, t], memory, state)
+        for projected in steps.project_inputs(embedded).unbind(1):  # T × (B, G)
+            attentional, weights, state = self._advance(steps, projected, memory, state)
             attentionals.append(attentional)
             all_weights.append(weights)
-        attentional = torch.cat(attentionals, dim=1)  # (B, T, H)
-        return self.dropout(attentional), {name: torch.cat([w[name] for w in all_weights], dim=1)
-                                           for name in all_weights[0]}
+        return torch.stack(attentionals, dim=1), {
+            name: torch.stack([w[name] for w in all_weights], dim=1) for name in all_weights[0]}
+
+    def _fused(self, embedded: torch.Tensor, memory: Memories, state: RNNState) -> tuple[torch.Tensor, Attention]:
+        """What :meth:`stepped` computes, as one autograd op (see :mod:`multis2s.model.fused_attention_lstm`)."""
+        steps = RecurrentSteps(self.rnn, self.embedding.embedding_dim)
+        (name, stream), = memory.streams.items()
+        attention = self.attention.attentions[name]
+        weights = steps.layers[0]
+        attentional, alignment = FusedAttentionLSTM.apply(
+            steps.project_inputs(embedded).transpose(0, 1), state.hidden[:, 0], state.cell[:, 0], state.feed,
+            weights.extra, weights.hidden, stream.keys[0], stream.values, stream.mask, attention.query.weight,
+            attention.query.bias, attention.energy.weight.view(-1), self.combine.weight, self.combine.bias)
+        return attentional.transpose(0, 1), {name: alignment.transpose(0, 1)}  # (B, T, H), (B, T, S)

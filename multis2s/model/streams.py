@@ -49,7 +49,7 @@ class Streams:
         """Per stream (B, S_i): weights spread evenly over the real positions (zeros where absent)."""
         weights = {}
         for name, output in self.outputs.items():
-            mask = output.memory_mask.float()  # (B, S_i)
+            mask = output.memory_mask.to(output.memory.dtype)  # (B, S_i)
             weights[name] = mask / mask.sum(dim=1, keepdim=True).clamp(min=1.0)
         return weights
 
@@ -157,6 +157,12 @@ class Memory:
         return Memory(expand(self.values), expand(self.mask), tuple(expand(k) for k in self.keys),
                       expand(self.present), self.complete)
 
+    def select(self, rows: torch.Tensor) -> "Memory":
+        """The memory of the given rows (R,), in that order."""
+        pick: Callable[[torch.Tensor], torch.Tensor] = lambda t: t.index_select(0, rows)  # noqa: E731
+        return Memory(pick(self.values), pick(self.mask), tuple(pick(k) for k in self.keys), pick(self.present),
+                      self.complete)
+
     def hide_absent(self, weights: torch.Tensor) -> torch.Tensor:
         """weights (B, …) zeroed on the rows where the stream is absent."""
         if self.complete:
@@ -173,6 +179,10 @@ class Memories:
     def repeat(self, times: int) -> "Memories":
         """Every stream's rows repeated ``times`` times in a row, for beams."""
         return Memories({name: m.repeat(times) for name, m in self.streams.items()})
+
+    def select(self, rows: torch.Tensor) -> "Memories":
+        """Every stream's memory of the given rows (R,), in that order (a search dropping finished items)."""
+        return Memories({name: m.select(rows) for name, m in self.streams.items()})
 
     def real_lengths(self) -> torch.Tensor:
         """(B,) real positions over all streams (what output-length limits are relative to)."""

@@ -1,15 +1,24 @@
 """Batched beam search: every item of the batch at once, as B·K decoder rows.
 
-Shapes: B batch, K beam, S_i source steps of stream i, V vocabulary, t steps so far.
+Nothing is copied per step but the decoder state (reordered once) and the rows' tokens: each
+step keeps, per row, its token and the row of the previous step it extends, and hypotheses are
+read back along these pointers once, at the end. An item whose search is over leaves the batch
+(its rows are dropped in the same reorder), so the remaining items' steps cost less.
+
+Shapes: B batch, K beam, N live decoder rows (K per live item), S_i source steps of stream i,
+V vocabulary.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
 from multis2s.data.vocabulary import BOS_ID, EOS_ID
 from multis2s.model.encoder import map_tensors
 from multis2s.model.seq2seq import Seq2Seq
+from multis2s.model.streams import Memories
 from multis2s.search.hypothesis import Hypothesis, MaxLength, force_eos, real_attention
 
 
@@ -18,14 +27,49 @@ def length_penalty(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
+@dataclass
+class Finished:
+    """A hypothesis that emitted EOS at ``step`` from live row ``row`` (numbered as at that step)."""
+
+    score: float
+    step: int
+    row: int
+
+
+class Trail:
+    """Per step: every live row's input token, the row of the previous step it extends, and the
+    attention it produced; hypotheses are read back from it."""
+
+    def __init__(self) -> None:
+        self.tokens: list[torch.Tensor] = []  # step s: (N_s,) the input token of each row
+        self.parents: list[torch.Tensor] = []  # step s ≥ 1: (N_s,) the row at step s − 1
+        self.weights: list[dict[str, torch.Tensor]] = []  # step s: per stream (N_s, S_i)
+
+    def read(self, finished: Finished) -> tuple[list[int], dict[str, torch.Tensor]]:
+        """The tokens (no BOS, no EOS) and per-stream weights (steps, S_i) of a finished hypothesis."""
+        rows = [finished.row]
+        for step in range(finished.step, 0, -1):
+            rows.append(self.parents[step - 1][rows[-1]])
+        rows.reverse()  # rows[s]: the hypothesis' row at step s
+        tokens = [self.tokens[s][rows[s]] for s in range(1, finished.step + 1)]
+        weights = {name: torch.stack([self.weights[s][name][rows[s]] for s in range(finished.step + 1)])
+                   for name in self.weights[0]}
+        return tokens, weights
+
+    def on_host(self) -> None:
+        """Tokens and parents as Python lists (one copy per step, at the end)."""
+        self.tokens = [t.tolist() for t in self.tokens]
+        self.parents = [p.tolist() for p in self.parents]
+
+
 class BeamSearch:
     """The ``n_best`` best of ``beam`` hypotheses per item, scored by length-normalised log-probability.
 
-    Each step scores the K·V continuations of every item, keeps the 2K best: those ending in EOS
-    among the first K become finished hypotheses, the first K others live on. An item stops when
-    its K best finished hypotheses all score at least the best that a live beam could still reach
-    (log-probabilities only fall as a hypothesis grows; the length penalty is at most that of the
-    item's maximum length); its ``n_best`` best by normalised score are returned.
+    Each step scores the K·V continuations of every live item, keeps the 2K best: those ending in
+    EOS among the first K become finished hypotheses, the first K others live on. An item stops
+    when its K best finished hypotheses all score at least the best that a live beam could still
+    reach (log-probabilities only fall as a hypothesis grows; the length penalty is at most that
+    of the item's maximum length); its ``n_best`` best by normalised score are returned.
     """
 
     def __init__(self, *, beam: int = 4, n_best: int = 1, length_penalty: float = 0.0) -> None:
@@ -44,60 +88,69 @@ class BeamSearch:
         decoder = model.decoder
         streams = model.encode(sources, lengths)
         first = decoder.prepare(streams)
-        batch = first.batch_size
-        memory = first.repeat(beam)
+        batch, device, masks = first.batch_size, first.device, first.masks()
+        memory: Memories = first.repeat(beam)
         state = map_tensors(decoder.initial_state(streams), lambda t: t.repeat_interleave(beam, dim=0))
-        device = memory.device
-        limits = max_length.limits(memory)  # (B·K,)
+        item_limits = max_length.limits(first).tolist()  # (B,)
+        limits = max_length.limits(memory)  # (N,)
+        live_items = list(range(batch))  # the batch item of each live item
         tokens = torch.full((batch * beam,), BOS_ID, dtype=torch.long, device=device)
         scores = torch.full((batch, beam), float("-inf"), device=device)
         scores[:, 0] = 0.0
-        history = torch.zeros(batch * beam, 0, dtype=torch.long, device=device)  # (B·K, t)
-        attention = {name: torch.zeros(batch * beam, 0, m.mask.size(1), device=device)  # (B·K, t, S_i)
-                     for name, m in memory.streams.items()}
-        finished: list[list[tuple[float, list[int], dict[str, torch.Tensor]]]] = [[] for _ in range(batch)]
-        done = [False] * batch
+        finished: list[list[Finished]] = [[] for _ in range(batch)]
+        trail = Trail()
         vocab = decoder.vocab_size
-        masks = first.masks()  # per stream (B, S_i)
-        for step in range(int(limits.max())):
+        for step in range(max(item_limits)):
             hidden, weights, state = decoder.step(tokens, memory, state)
-            log_probs = force_eos(decoder.output(hidden), step + 1 >= limits)  # (B·K, V)
-            candidates = (scores.view(-1, 1) + log_probs).view(batch, beam * vocab)  # (B, K·V)
-            top_scores, top_index = candidates.topk(2 * beam, dim=1)  # (B, 2K)
-            origin = top_index // vocab  # (B, 2K) beam each candidate extends
+            trail.tokens.append(tokens)
+            trail.weights.append(weights)
+            count = len(live_items)
+            log_probs = force_eos(decoder.output(hidden), step + 1 >= limits)  # (N, V)
+            candidates = (scores.view(-1, 1) + log_probs).view(count, beam * vocab)  # (L, K·V)
+            top_scores, top_index = candidates.topk(2 * beam, dim=1)  # (L, 2K)
+            rows = top_index // vocab + torch.arange(count, device=device).unsqueeze(1) * beam  # (L, 2K) live rows
             token = top_index % vocab
             is_eos = token == EOS_ID
-            rows = (origin + torch.arange(batch, device=device).unsqueeze(1) * beam)  # (B, 2K) flat rows
-            new_attention = {name: torch.cat([attention[name], w.unsqueeze(1)], dim=1)  # (B·K, t+1, S_i)
-                             for name, w in weights.items()}
-            for b, rank in (is_eos[:, :beam] & torch.isfinite(top_scores[:, :beam])).nonzero().tolist():
-                if done[b]:
-                    continue
-                row = int(rows[b, rank])
-                out = history[row].tolist()
-                normalised = float(top_scores[b, rank]) / length_penalty(len(out) + 1, alpha)
-                item_weights = {name: w[row] for name, w in new_attention.items()}
-                item_masks = {name: m[b] for name, m in masks.items()}
-                finished[b].append((normalised, out, real_attention(item_weights, item_masks, len(out) + 1)))
-            rank_key = is_eos.float() * (2 * beam) + torch.arange(2 * beam, device=device)  # EOS last
-            keep = rank_key.argsort(dim=1)[:, :beam]  # (B, K) first K non-EOS candidates
-            chosen_rows = rows.gather(1, keep).view(-1)  # (B·K,)
-            scores = top_scores.gather(1, keep)
-            tokens = token.gather(1, keep).view(-1)
-            history = torch.cat([history[chosen_rows], tokens.unsqueeze(1)], dim=1)
-            attention = {name: w[chosen_rows] for name, w in new_attention.items()}
-            state = map_tensors(state, lambda t: t.index_select(0, chosen_rows))
-            best_live = scores.max(dim=1).values.tolist()  # (B,)
-            for b in range(batch):
-                if done[b] or len(finished[b]) < beam:
-                    continue
-                finished[b] = sorted(finished[b], key=lambda item: -item[0])[:beam]
-                reachable = best_live[b] / length_penalty(int(limits[b * beam]), alpha)
-                done[b] = finished[b][-1][0] >= reachable
-            if all(done):
+            ended = is_eos[:, :beam] & torch.isfinite(top_scores[:, :beam])  # (L, K)
+            if bool(ended.any()):
+                for position, rank in ended.nonzero().tolist():
+                    item = live_items[position]
+                    normalised = float(top_scores[position, rank]) / length_penalty(step + 1, alpha)
+                    finished[item].append(Finished(normalised, step, int(rows[position, rank])))
+            keep = (is_eos.float() * (2 * beam) + torch.arange(2 * beam, device=device)).argsort(dim=1)[:, :beam]
+            scores = top_scores.gather(1, keep)  # (L, K) the first K non-EOS candidates
+            best_live = scores.max(dim=1).values.tolist()  # (L,)
+            staying = [position for position, item in enumerate(live_items)
+                       if not self._done(finished[item], best_live[position], item_limits[item])]
+            if not staying:
                 break
+            chosen = rows.gather(1, keep)  # (L, K)
+            tokens = token.gather(1, keep)
+            if len(staying) < count:
+                kept = torch.tensor(staying, device=device)
+                chosen, tokens, scores = chosen[kept], tokens[kept], scores[kept]
+                live_items = [live_items[p] for p in staying]
+                kept_rows = (kept.unsqueeze(1) * beam + torch.arange(beam, device=device)).view(-1)  # (N',)
+                memory, limits = memory.select(kept_rows), limits[kept_rows]
+            chosen, tokens = chosen.view(-1), tokens.view(-1)
+            trail.parents.append(chosen)
+            state = map_tensors(state, lambda t: t.index_select(0, chosen))
+        trail.on_host()
         results = []
-        for b in range(batch):
-            ranked = sorted(finished[b], key=lambda item: -item[0])[: self.n_best]
-            results.append([Hypothesis(out, score, att) for score, out, att in ranked])
+        for item in range(batch):
+            ranked = sorted(finished[item], key=lambda f: -f.score)[: self.n_best]
+            hypotheses = []
+            for hypothesis in ranked:
+                out, weights = trail.read(hypothesis)
+                item_masks = {name: m[item] for name, m in masks.items()}
+                hypotheses.append(Hypothesis(out, hypothesis.score, real_attention(weights, item_masks, len(out) + 1)))
+            results.append(hypotheses)
         return results
+
+    def _done(self, finished: list[Finished], best_live: float, limit: int) -> bool:
+        """Whether an item's K best finished hypotheses all beat what its live beams could reach."""
+        if len(finished) < self.beam:
+            return False
+        finished.sort(key=lambda f: -f.score)
+        del finished[self.beam:]
+        return finished[-1].score >= best_live / length_penalty(limit, self.alpha)

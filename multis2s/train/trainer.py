@@ -23,7 +23,7 @@ from multis2s.checkpoint import Checkpoint, TrainingState
 from multis2s.config import config_to_dict
 from multis2s.data.batching import bucketed_batches
 from multis2s.data.example import Example
-from multis2s.data.loader import Batch, ExampleTensors, make_loader
+from multis2s.data.loader import Batch, EpochBatches, ExampleTensors, make_loader
 from multis2s.data.vocabulary import PAD_ID
 from multis2s.device import autocast, grad_scaler
 from multis2s.evaluation import decode, metric_direction, score
@@ -66,10 +66,10 @@ class LogWindow:
         self.loss, self.tokens, self.examples = self.loss + loss_sum, self.tokens + tokens, self.examples + examples
 
     def summary(self) -> dict[str, float]:
-        """Mean loss per token, tokens/s and examples/s over the window."""
+        """Mean loss per token, tokens/s and examples/s over the window, with its tokens and seconds."""
         elapsed = max(time.perf_counter() - self.start, 1e-9)
         return {"loss": self.loss / max(1, self.tokens), "tokens_per_s": self.tokens / elapsed,
-                "examples_per_s": self.examples / elapsed}
+                "examples_per_s": self.examples / elapsed, "tokens": self.tokens, "seconds": elapsed}
 
 
 def _optimizer(parts: Parts) -> torch.optim.Optimizer:
@@ -114,6 +114,7 @@ class Trainer:
         self.config = parts.config
         self.folder, self.device = folder, device
         self.model = parts.model
+        self.forward = torch.compile(self.model, dynamic=True) if self.config.train.compile else self.model
         self.optimizer = _optimizer(parts)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, self.config.train))
         self.scaler = grad_scaler(device, self.config.train.amp)
@@ -156,8 +157,8 @@ class Trainer:
         train = self.config.train
         self.model.train()
         with autocast(self.device, train.amp):
-            log_probs, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in,
-                                      teacher_forcing_ratio(self.progress.step, train))
+            log_probs, _ = self.forward(batch.sources, batch.source_lengths, batch.targets_in,
+                                        teacher_forcing_ratio(self.progress.step, train))
         loss_sum, tokens = sequence_loss(log_probs, batch.targets_out, pad_id=PAD_ID,
                                          label_smoothing=train.label_smoothing)
         self.optimizer.zero_grad(set_to_none=True)
@@ -220,11 +221,13 @@ class Trainer:
         bar = tqdm(total=total, initial=min(total, self.progress.step), disable=not train.progress,
                    unit="step", dynamic_ncols=True, desc="training")
         window = LogWindow()
+        epoch_batches = EpochBatches()
+        loader = make_loader(self.tensors, epoch_batches, num_workers=self.config.data.num_workers,
+                             pin_memory=self.device.type == "cuda",
+                             seed=self.config.seed * 1000 + self.progress.epoch)
         with StopRequest() as stop:
             while not self._done() and not stop.requested:
-                batches = self._epoch_batches()[self.progress.batch_in_epoch:]
-                loader = make_loader(self.tensors, batches, num_workers=self.config.data.num_workers,
-                                     pin_memory=self.device.type == "cuda")
+                epoch_batches.batches = self._epoch_batches()[self.progress.batch_in_epoch:]
                 for batch in loader:
                     loss_sum, tokens = self._update(batch.to(self.device))
                     if not math.isfinite(loss_sum):

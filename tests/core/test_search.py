@@ -69,3 +69,20 @@ def test_register_searches_hook_provides_greedy_and_beam():
     assert registry.get("searches", "greedy").factory is GreedySearch
     assert registry.get("searches", "beam").factory is BeamSearch
     assert registry.get("searches", "beam").plugin == "core"
+
+
+@pytest.mark.parametrize("search", [GreedySearch(), BeamSearch(beam=3, n_best=2)], ids=["greedy", "beam"])
+def test_items_leaving_the_batch_early_change_no_other_item(search):
+    """Rows that finish drop out of the batch; every item's hypotheses equal those of searching it alone."""
+    net = model("rnn", "rnn", input_feeding=True)
+    sources = {"source": torch.tensor([[4, 5, 6, 7, 8, 9, 10], [9, 4, 0, 0, 0, 0, 0], [5, 6, 7, 8, 0, 0, 0]])}
+    lengths = {"source": torch.tensor([7, 2, 4])}
+    together = search(net, sources, lengths, max_length=MaxLength(1.0, 1))
+    assert len({len(h[0].tokens) for h in together}) > 1  # the items stop at different steps
+    for row, hypotheses in enumerate(together):
+        alone = search(net, {"source": sources["source"][row:row + 1, : int(lengths["source"][row])]},
+                       {"source": lengths["source"][row:row + 1]}, max_length=MaxLength(1.0, 1))[0]
+        assert [h.tokens for h in hypotheses] == [h.tokens for h in alone]
+        for mine, reference in zip(hypotheses, alone):
+            assert mine.score == pytest.approx(reference.score, abs=1e-5)
+            torch.testing.assert_close(mine.attention["source"], reference.attention["source"])

@@ -1,0 +1,106 @@
+"""The RNN decoder's three teacher-forced paths compute one function: whole-sequence, fused, stepped.
+
+The stepped loop (autograd op by op) is the reference; the recurrence it steps is checked against
+PyTorch's own modules, and the fused op against it in float64, values and every gradient.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from multis2s.model.encoder import EncoderOutput
+from multis2s.model.recurrent_step import RecurrentSteps
+from multis2s.model.streams import Streams
+from tests.core.tiny import attention, batch, decoder, model
+
+
+@pytest.mark.parametrize("kind", [nn.LSTM, nn.GRU, nn.RNN])
+def test_recurrent_steps_equal_the_whole_sequence_module(kind):
+    torch.manual_seed(0)
+    rnn = kind(7, 5, num_layers=2, batch_first=True).double()
+    known, extra = torch.randn(3, 4, 4, dtype=torch.float64), torch.randn(3, 4, 3, dtype=torch.float64)
+    expected, _ = rnn(torch.cat([known, extra], dim=-1))  # (B, T, H)
+    steps = RecurrentSteps(rnn, known_size=4)
+    hidden = torch.zeros(3, 2, 5, dtype=torch.float64)
+    cell = torch.zeros_like(hidden) if kind is nn.LSTM else None
+    for t, projected in enumerate(steps.project_inputs(known).unbind(1)):
+        hidden, cell = steps.step(projected, extra[:, t], hidden, cell)
+        torch.testing.assert_close(hidden[:, -1], expected[:, t])
+
+
+def memory_of(net, dtype=torch.float64):
+    """A random one-stream memory with a padded row, as the decoder prepares it, and its initial state."""
+    torch.manual_seed(1)
+    values = torch.randn(3, 5, 6, dtype=dtype, requires_grad=True)
+    mask = torch.tensor([[True] * 5, [True, True, True, False, False], [True, False, False, False, False]])
+    final = torch.randn(3, 6, dtype=dtype)
+    streams = Streams({"source": EncoderOutput(values, mask, final)}, final)
+    return values, net.prepare(streams), net.initial_state(streams)
+
+
+def gradients(net, path, tokens):
+    """The outputs of ``path`` and the gradients of a loss over both of them, for every parameter and the memory."""
+    net.zero_grad()
+    values, memory, state = memory_of(net)
+    attentional, weights = path(net.embedding(tokens), memory, state)
+    probe = torch.linspace(-1, 1, attentional.numel(), dtype=attentional.dtype).view_as(attentional)
+    ((attentional * probe).sum() + (weights["source"] ** 2).sum()).backward()
+    grads = {name: p.grad.clone() for name, p in net.named_parameters() if p.grad is not None}
+    return attentional.detach(), weights["source"].detach(), grads, values.grad
+
+
+def test_fused_loop_equals_the_stepped_loop_in_values_and_gradients():
+    net = decoder("rnn", {"source": 6}, 6, hidden_dim=7).double()
+    tokens = torch.randint(1, 11, (3, 4))
+    _, memory, _ = memory_of(net)
+    assert net.fusable(memory)
+    stepped, fused = gradients(net, net.stepped, tokens), gradients(net, net._fused, tokens)
+    for expected, got in zip(stepped[:2], fused[:2]):
+        torch.testing.assert_close(got, expected)
+    assert stepped[2].keys() == fused[2].keys()
+    for name in stepped[2]:
+        torch.testing.assert_close(fused[2][name], stepped[2][name], msg=name)
+    torch.testing.assert_close(fused[3], stepped[3])
+
+
+@pytest.mark.parametrize("options", [dict(cell="gru"), dict(layers=2), dict(attention="location"),
+                                     dict(attention="general"), dict(input_feeding=False)])
+def test_other_configurations_take_the_stepped_or_whole_sequence_path(options):
+    net = decoder("rnn", {"source": 6}, 6, **options)
+    _, memory, _ = memory_of(net, torch.float32)
+    assert not net.fusable(memory)
+
+
+def test_two_streams_are_not_fused():
+    net = model(streams=("first", "second"), input_feeding=True).decoder
+    assert not net.fusable(net.prepare(Streams({
+        name: EncoderOutput(torch.randn(2, 3, dim), torch.ones(2, 3, dtype=torch.bool), None)
+        for name, dim in (("first", 6), ("second", 12))})))
+
+
+def test_additive_scores_equal_the_tanh_formula():
+    torch.manual_seed(0)
+    additive = attention("additive")(query_dim=4, memory_dim=6).double()
+    query, memory = torch.randn(2, 3, 4, dtype=torch.float64), torch.randn(2, 5, 6, dtype=torch.float64)
+    (doubled,) = additive.project(memory)
+    expected = additive.energy(torch.tanh(additive.query(query).unsqueeze(2) + additive.key(memory).unsqueeze(1)))
+    torch.testing.assert_close(additive.score_keys(query, doubled), expected.squeeze(-1))
+
+
+def test_training_gradients_of_the_anchor_shaped_model_match_stepping():
+    """The whole model (BiGRU encoder, LSTM decoder, additive attention, input feeding) trains the
+    same through the fused op as through the stepped loop."""
+    net = model(input_feeding=True).double().train()
+    sources, lengths, targets_in = batch()
+    log_probs, _ = net(sources, lengths, targets_in)
+    log_probs.sum().backward()
+    fused = {name: p.grad.clone() for name, p in net.named_parameters()}
+    net.zero_grad()
+    streams = net.encode(sources, lengths)
+    memory, state = net.decoder.prepare(streams), net.decoder.initial_state(streams)
+    attentional, _ = net.decoder.stepped(net.decoder.embedding(targets_in), memory, state)
+    net.decoder.output(attentional).sum().backward()
+    for name, p in net.named_parameters():
+        torch.testing.assert_close(p.grad, fused[name], msg=name)
