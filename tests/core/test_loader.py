@@ -19,7 +19,8 @@ class CountingStreams:
         return {"source": torch.tensor([float(self.loads), float(torch.rand(()))])}
 
     def collate(self, items):
-        return {"source": torch.stack([i["source"] for i in items])}, {"source": torch.ones(len(items), dtype=torch.long)}
+        lengths = torch.ones(len(items), dtype=torch.long)
+        return {"source": torch.stack([i["source"] for i in items])}, {"source": lengths}
 
 
 class FixedTarget:
