@@ -31,10 +31,10 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
 
-## bench: the reference toolkits in their own venvs (bench/out/toolkits), then multis2s beside them, alternating
+## bench: the reference toolkits in their own venvs (bench/out/toolkits), then multis2s beside them, alternating (about 2 hours)
 bench: $(STAMP)
-	bench/toolkits/setup.sh onmt eole
-	$(BIN)/python bench/side_by_side.py --toolkits onmt,eole --fast-path --threads 1,2 --rounds 2
+	bench/toolkits/setup.sh onmt eole joeynmt
+	$(BIN)/python bench/side_by_side.py --toolkits onmt,eole,joeynmt --fast-path --threads 1,2 --rounds 2
 
 ## bench-quick: multis2s alone on the anchor task (2 threads)
 bench-quick: $(STAMP)

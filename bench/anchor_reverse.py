@@ -34,10 +34,10 @@ ANCHORS = Path(__file__).resolve().parents[2] / "shared/anchors/nmt"
 
 
 def config(data: Path, *, threads: int, updates: int, seed: int, input_feeding: bool = True,
-           compile_steps: bool = False) -> dict:
+           compile_steps: bool = False, device: str = "cpu") -> dict:
     """The anchors' model and training, as a multis2s config over the anchors' data in ``data``."""
     return {
-        "seed": seed, "device": "cpu", "threads": threads,
+        "seed": seed, "device": device, "threads": threads,
         "data": {"dataset": {"type": "parallel", "train": str(data / "train"), "dev": str(data / "dev"),
                              "test": str(data / "test"), "format": "lines", "target_suffix": ".trg"},
                  "batch_size": 64},
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--decoder-loop", choices=["stepped", "whole"], default="stepped",
                         help="stepped: input feeding (like for like); whole: no input feeding, one RNN call")
     parser.add_argument("--compile", action="store_true", help="train with train.compile: true")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--out", type=Path, default=Path("bench/out/anchor"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -93,7 +94,7 @@ def main() -> None:
     config_path = args.out / f"{run_dir.name}.yaml"
     config_path.write_text(yaml.safe_dump(config(data, threads=args.threads, updates=args.updates, seed=args.seed,
                                                  input_feeding=args.decoder_loop == "stepped",
-                                                 compile_steps=args.compile)))
+                                                 compile_steps=args.compile, device=args.device)))
     assert Run.from_config(config_path, run_dir=run_dir).train()
     records = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     run = Run.from_folder(run_dir, "last")

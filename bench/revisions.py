@@ -170,7 +170,7 @@ def figures(tree: Path, config: dict, work: Path, name: str) -> dict:
     if done.returncode:
         return {"error": done.stderr[-1000:]}
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    timing = ("tokens_per_s", "examples_per_s", "tokens", "seconds")
+    timing = ("tokens_per_s", "examples_per_s", "tokens", "seconds", "data_wait", "source_padding", "target_padding")
     log = [{k: v for k, v in r.items() if k not in timing} for r in records]
     dev = cli(tree, ["evaluate", str(run), "--split", "dev", "--beam", "3", "--json"])
     return {"log": log, "results": json.loads((run / "results.json").read_text()), "dev_beam3": dev.stdout}

@@ -1,6 +1,6 @@
-"""multis2s beside OpenNMT-py and eole on the anchor task, alternating, in one run.
+"""multis2s beside OpenNMT-py, eole and JoeyNMT on the anchor task, alternating, in one run.
 
-    python bench/side_by_side.py [--toolkits onmt,eole] [--threads 1,2] [--rounds 2]
+    python bench/side_by_side.py [--toolkits onmt,eole,joeynmt] [--threads 1,2] [--rounds 2]
                                  [--updates 790] [--seeds 42] [--out bench/out/side_by_side]
 
 For every round and thread count, each toolkit in turn (multis2s first) trains the anchors'
@@ -35,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 ANCHORS = ROOT.parent / "shared/anchors/nmt"
 TOOLKITS = ROOT / "bench/out/toolkits"
+DEVICE = {"gpu": False}  # set once by --gpu: every toolkit trains and decodes on CUDA device 0
 FIGURES = ("train_tokens_per_s", "greedy_sent_per_s", "beam5_sent_per_s", "exact_match")
 
 
@@ -80,7 +81,8 @@ class Multis2s:
 
     def measure(self, work: Path, data: Path, threads: int, updates: int, seed: int) -> dict:
         output = call([sys.executable, str(BENCH / "anchor_reverse.py"), "--threads", str(threads), "--updates",
-                       str(updates), "--seed", str(seed), "--decoder-loop", self.loop, "--out", str(work)],
+                       str(updates), "--seed", str(seed), "--decoder-loop", self.loop, "--out", str(work),
+                       "--device", "cuda" if DEVICE["gpu"] else "cpu"],
                       threads, ROOT, work / f"{self.name}.log")
         return json.loads(output.strip().splitlines()[-1])
 
@@ -88,11 +90,14 @@ class Multis2s:
 class OpenNMT:
     """OpenNMT-py 3.5.1 with the anchors' config."""
 
-    name, venv, anchor = "onmt", "onmt", "onmt/rnn_reverse_cpu.yaml"
+    name, anchor = "onmt", "onmt/rnn_reverse_cpu.yaml"
+
+    def __init__(self, venv: Path | None = None) -> None:
+        self.venv = venv or TOOLKITS / self.name
 
     def command(self, verb: str) -> list[str]:
         """The executable for ``build_vocab``, ``train`` or ``translate``."""
-        return [str(TOOLKITS / self.venv / "bin" / f"onmt_{verb}")]
+        return [str(self.venv / "bin" / f"onmt_{verb}")]
 
     def config(self, work: Path, data: Path, updates: int, seed: int) -> Path:
         settings = yaml.safe_load((ANCHORS / self.anchor).read_text())
@@ -102,6 +107,8 @@ class OpenNMT:
                         data={"corpus_1": {"path_src": str(data / "train.src"), "path_tgt": str(data / "train.trg")},
                               "valid": {"path_src": str(data / "dev.src"), "path_tgt": str(data / "dev.trg")}})
         self.place(settings, run, updates)
+        if DEVICE["gpu"]:
+            settings.update(gpu_ranks=[0], world_size=1)
         path = work / f"{self.name}.yaml"
         path.write_text(yaml.safe_dump(settings))
         return path
@@ -116,7 +123,7 @@ class OpenNMT:
     def decode_command(self, model: Path, source: Path, output: Path, beam: int) -> list[str]:
         return [*self.command("translate"), "-model", str(model), "-src", str(source),
                 "-output", str(output), "-beam_size", str(beam), "-batch_size", "64", "-batch_type", "sents",
-                "-report_time"]
+                "-report_time", *(["-gpu", "0"] if DEVICE["gpu"] else [])]
 
     def decode_seconds(self, log: str) -> float:
         return float(re.findall(r"Total translation time \(s\): ([\d.]+)", log)[-1])
@@ -144,30 +151,89 @@ class OpenNMT:
 class Eole(OpenNMT):
     """eole 0.6.4 with the anchors' config (OpenNMT-py's successor; the same report format)."""
 
-    name, venv, anchor = "eole", "eole", "eole/rnn_reverse_cpu.yaml"
+    name, anchor = "eole", "eole/rnn_reverse_cpu.yaml"
 
     def place(self, settings: dict, run: Path, updates: int) -> None:
         settings["training"].update(model_path=str(run / "model"), train_steps=updates, valid_steps=updates,
                                     save_checkpoint_steps=updates)
+        if DEVICE["gpu"]:
+            settings["training"].update(gpu_ranks=[0], world_size=1)
 
     def model_path(self, work: Path, updates: int) -> Path:
         return work / self.name / "model"
 
     def command(self, verb: str) -> list[str]:
-        return [str(TOOLKITS / self.venv / "bin/eole"), {"translate": "predict"}.get(verb, verb)]
+        return [str(self.venv / "bin/eole"), {"translate": "predict"}.get(verb, verb)]
 
     def decode_command(self, model: Path, source: Path, output: Path, beam: int) -> list[str]:
         return [*self.command("translate"), "-model_path", str(model), "-src", str(source),
                 "-output", str(output), "-beam_size", str(beam), "-batch_size", "64", "-batch_type", "sents",
-                "-world_size", "1", "-compute_dtype", "fp32", "-report_time"]
+                "-world_size", "1", "-compute_dtype", "fp32", "-report_time",
+                *(["-gpu_ranks", "0"] if DEVICE["gpu"] else [])]
 
     def decode_seconds(self, log: str) -> float:
         return sum(float(x) for x in re.findall(r"(?:Step 0 time|Subsequent prediction time) \(s\): ([\d.]+)", log))
 
 
+class JoeyNMT:
+    """JoeyNMT 2.3.0 with the anchors' config; decoding timed between its own log lines."""
+
+    name = "joeynmt"
+
+    def __init__(self) -> None:
+        self.venv = TOOLKITS / self.name
+
+    def config(self, work: Path, data: Path, updates: int, seed: int, test: str, beam: int) -> Path:
+        settings = yaml.safe_load((ANCHORS / "joeynmt/rnn_reverse_cpu.yaml").read_text())
+        settings.update(model_dir=str(work / self.name), random_seed=seed)
+        settings["data"].update(train=str(data / "train"), dev=str(data / "dev"), test=str(data / test))
+        settings["testing"]["beam_size"] = beam
+        training = settings["training"]
+        epochs = -(-updates * 64 // 5000)  # enough epochs for ``updates`` batches of 64 of 5000 pairs
+        training.update(updates=updates, epochs=epochs, validation_freq=max(20, updates // 20 * 20))
+        path = work / f"{self.name}-{test}-beam{beam}.yaml"
+        path.write_text(yaml.safe_dump(settings))
+        return path
+
+    def measure(self, work: Path, data: Path, threads: int, updates: int, seed: int) -> dict:
+        shutil.rmtree(work / self.name, ignore_errors=True)
+        python = str(self.venv / "bin/python")
+        if not (data / "decode5k.trg").exists():
+            lines = (data / "train.trg").read_text().splitlines()[:5000]
+            (data / "decode5k.trg").write_text("\n".join(lines) + "\n")
+        call([python, "-m", "joeynmt", "train", str(self.config(work, data, updates, seed, "test", 1)), "--skip-test"],
+             threads, work, work / f"{self.name}-train.log")
+        log = (work / self.name / "train.log").read_text()
+        rates = [float(x) for x in re.findall(r"Tokens per Sec:\s+([\d.]+)", log)]
+        figures = {"train_tokens_per_s": statistics.mean(rates[1:] or rates)}
+        for beam, test, key in ((1, "decode5k", "greedy_sent_per_s"), (5, "decode5k", "beam5_sent_per_s"),
+                                (1, "test", None)):
+            output = work / f"{self.name}-{test}-beam{beam}"
+            log = call([python, "-m", "joeynmt", "test", str(self.config(work, data, updates, seed, test, beam)),
+                        "--output-path", str(output)], threads, work, work / f"{self.name}-{test}-beam{beam}.log")
+            if key:
+                figures[key] = 5000 / self.decode_seconds(log)
+            else:
+                figures["exact_match"] = exact_match(Path(f"{output}.test"), data / "test.trg")
+        return figures
+
+    def decode_seconds(self, log: str) -> float:
+        """Seconds from its "Decoding on test set" line to the following "Evaluation result" line."""
+        stamps = re.findall(r"(\d\d:\d\d:\d\d,\d+) .*?(Decoding on test set|Evaluation result)", log)
+        start = next(t for t, what in stamps if what.startswith("Decoding"))
+        end = next(t for t, what in stamps if what.startswith("Evaluation") and t >= start)
+
+        def seconds(stamp: str) -> float:
+            clock, millis = stamp.split(",")
+            hours, minutes, secs = (int(x) for x in clock.split(":"))
+            return hours * 3600 + minutes * 60 + secs + int(millis) / 1000
+
+        return seconds(end) - seconds(start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--toolkits", default="onmt", help="comma-separated: onmt, eole")
+    parser.add_argument("--toolkits", default="onmt", help="comma-separated: onmt, eole, joeynmt")
     parser.add_argument("--fast-path", action="store_true",
                         help="also run multis2s without input feeding (the whole-sequence decoder path)")
     parser.add_argument("--threads", default="1,2")
@@ -175,12 +241,15 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=790)
     parser.add_argument("--seeds", default="42")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/out/side_by_side")
+    parser.add_argument("--gpu", action="store_true", help="train and decode on CUDA device 0 (bench/gpu.sh)")
+    parser.add_argument("--onmt-venv", type=Path, help="OpenNMT-py's venv (default bench/out/toolkits/onmt)")
     args = parser.parse_args()
-    kits = {"onmt": OpenNMT(), "eole": Eole()}
+    DEVICE["gpu"] = args.gpu
+    kits = {"onmt": OpenNMT(args.onmt_venv), "eole": Eole(), "joeynmt": JoeyNMT()}
     others = [kits[name] for name in args.toolkits.split(",") if name]
     for kit in others:
-        if not (TOOLKITS / kit.venv / ".installed").exists():
-            sys.exit(f"{kit.name} is not installed: run bench/toolkits/setup.sh {kit.venv}")
+        if not (kit.venv / "bin").exists():
+            sys.exit(f"{kit.name} is not installed: run bench/toolkits/setup.sh {kit.name}")
     args.out.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(BENCH))
     from anchor_reverse import ensure_data

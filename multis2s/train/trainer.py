@@ -57,19 +57,34 @@ def is_better(value: float, loss: float, best: float | None, best_loss: float, h
 
 
 class LogWindow:
-    """Loss, target tokens and examples since the last ``metrics.jsonl`` line, and their time."""
+    """Loss, target tokens and examples since the last ``metrics.jsonl`` line, and their time; how
+    much of that time went to waiting for batches, and how much of the batches was padding."""
 
     def __init__(self) -> None:
         self.loss, self.tokens, self.examples, self.start = 0.0, 0, 0, time.perf_counter()
+        self.waited = 0.0
+        self.cells = {"source": [0, 0], "target": [0, 0]}  # real, padded positions
 
-    def add(self, loss_sum: float, tokens: int, examples: int) -> None:
-        self.loss, self.tokens, self.examples = self.loss + loss_sum, self.tokens + tokens, self.examples + examples
+    def add(self, loss_sum: float, tokens: int, batch: Batch, waited: float) -> None:
+        self.loss, self.tokens = self.loss + loss_sum, self.tokens + tokens
+        self.examples += len(batch.indices)
+        self.waited += waited
+        for lengths in batch.source_lengths.values():
+            self._count("source", int(lengths.sum()), lengths.numel() * int(lengths.max()))
+        self._count("target", tokens, batch.targets_out.numel())
+
+    def _count(self, side: str, real: int, padded: int) -> None:
+        self.cells[side][0] += real
+        self.cells[side][1] += padded
 
     def summary(self) -> dict[str, float]:
-        """Mean loss per token, tokens/s and examples/s over the window, with its tokens and seconds."""
+        """Mean loss per token, tokens/s and examples/s over the window, with its tokens and seconds,
+        the share of the time spent waiting for data and the padding share of sources and targets."""
         elapsed = max(time.perf_counter() - self.start, 1e-9)
+        padding = {f"{side}_padding": 1 - real / max(1, padded) for side, (real, padded) in self.cells.items()}
         return {"loss": self.loss / max(1, self.tokens), "tokens_per_s": self.tokens / elapsed,
-                "examples_per_s": self.examples / elapsed, "tokens": self.tokens, "seconds": elapsed}
+                "examples_per_s": self.examples / elapsed, "tokens": self.tokens, "seconds": elapsed,
+                "data_wait": self.waited / elapsed, **padding}
 
 
 def _optimizer(parts: Parts) -> torch.optim.Optimizer:
@@ -78,7 +93,8 @@ def _optimizer(parts: Parts) -> torch.optim.Optimizer:
     if train.optimizer == "sgd":
         return torch.optim.SGD(params, lr=train.lr, momentum=train.betas[0], weight_decay=train.weight_decay)
     kind = torch.optim.AdamW if train.optimizer == "adamw" else torch.optim.Adam
-    return kind(params, lr=train.lr, betas=train.betas, weight_decay=train.weight_decay)
+    # The fused kernel updates every parameter in one pass per tensor (CPU and CUDA).
+    return kind(params, lr=train.lr, betas=train.betas, weight_decay=train.weight_decay, fused=True)
 
 
 class StopRequest:
@@ -228,13 +244,15 @@ class Trainer:
         with StopRequest() as stop:
             while not self._done() and not stop.requested:
                 epoch_batches.batches = self._epoch_batches()[self.progress.batch_in_epoch:]
+                asked = time.perf_counter()
                 for batch in loader:
+                    waited = time.perf_counter() - asked
                     loss_sum, tokens = self._update(batch.to(self.device))
                     if not math.isfinite(loss_sum):
                         raise FloatingPointError(f"loss is {loss_sum} at step {self.progress.step}")
                     self.progress.step += 1
                     self.progress.batch_in_epoch += 1
-                    window.add(loss_sum, tokens, len(batch.indices))
+                    window.add(loss_sum, tokens, batch, waited)
                     bar.update(1)
                     if self.progress.step % train.log_every == 0:
                         record = {"step": self.progress.step, "epoch": self.progress.epoch, "split": "train",
@@ -249,6 +267,7 @@ class Trainer:
                         window.start += time.perf_counter() - paused  # throughput counts training only
                     if self._done() or stop.requested:
                         break
+                    asked = time.perf_counter()
                 else:
                     self.progress.epoch += 1
                     self.progress.batch_in_epoch = 0
