@@ -21,7 +21,8 @@ from pathlib import Path
 from multis2s.run import Run
 
 DEFAULTS = {
-    "configs/asr.yaml": ["data.dataset.train_size=1500", "data.dataset.dev_size=100", "data.dataset.test_size=100"],
+    "configs/asr.yaml": ["data.dataset.train_size=1500", "data.dataset.dev_size=100", "data.dataset.test_size=300",
+                         "model.encoder.hidden_dim=128"],
     "configs/lipreading.yaml": [],
 }
 

@@ -1,6 +1,6 @@
 """How the cost of one training step and of greedy decoding grows with source length and batch size.
 
-    python bench/scaling.py [--lengths 50,200,800,3000] [--batches 8,32] [--threads 2] [--target 50]
+    python bench/scaling.py [--lengths 50,200,800,3000] [--batches 4,16] [--threads 2] [--target 50]
                             [--out bench/out/scaling]
 
 Two models of the anchor task's size over random token sources: the RNN decoder (BiLSTM 2×128 →
@@ -146,7 +146,7 @@ def plot(points: list[dict], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", default="50,200,800,3000")
-    parser.add_argument("--batches", default="8,32")
+    parser.add_argument("--batches", default="4,16")
     parser.add_argument("--decoders", default="rnn,transformer")
     parser.add_argument("--target", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)

@@ -144,7 +144,8 @@ class RNNDecoder(Decoder):
         input feeding, additive attention over one stream present in every row, no autocast)."""
         (attention, *others), stream = self.attention.attentions.values(), next(iter(memory.streams.values()))
         return (self.rnn.mode == "LSTM" and self.rnn.num_layers == 1 and self.input_feeding and not others
-                and type(attention) is AdditiveAttention and stream.complete and not torch.is_autocast_enabled())
+                and type(attention) is AdditiveAttention and stream.complete
+                and not torch.is_autocast_enabled(stream.values.device.type))
 
     def teacher_forced(self, targets_in: torch.Tensor, memory: Memories, state: RNNState
                        ) -> tuple[torch.Tensor, Attention]:

@@ -104,3 +104,19 @@ def test_training_gradients_of_the_anchor_shaped_model_match_stepping():
     net.decoder.output(attentional).sum().backward()
     for name, p in net.named_parameters():
         torch.testing.assert_close(p.grad, fused[name], msg=name)
+
+
+def test_under_autocast_the_decoder_steps_aside_from_the_fused_loop_and_returns_float32():
+    """bf16 autocast (what ``train.amp`` turns on on CUDA) exercised on the CPU."""
+    net = model(input_feeding=True)
+    sources, lengths, targets_in = batch()
+    streams = net.encode(sources, lengths)
+    memory = net.decoder.prepare(streams)
+    assert net.decoder.fusable(memory)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert not net.decoder.fusable(memory)
+        log_probs, attention = net(sources, lengths, targets_in)
+    reference, _ = net(sources, lengths, targets_in)
+    assert log_probs.dtype == torch.float32
+    torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(2, 4))
+    assert (log_probs - reference).abs().max() < 0.1  # bf16 products, the same model
