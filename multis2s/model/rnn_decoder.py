@@ -4,8 +4,12 @@ At each step: the RNN reads the previous token's embedding (and, with input feed
 attentional vector), attention over every stream's memory turns its output into a context (fused
 across streams when there are several, :mod:`multis2s.model.streams`), and
 ``tanh(W [output; context])`` is the attentional vector that the output layer projects to
-log-probabilities. Without input feeding and with an attention that does not need the previous
-step's weights, all teacher-forced steps run in one RNN call.
+log-probabilities. A teacher-forced target takes one of three paths, which compute the same
+function: without input feeding and with an attention that does not need the previous step's
+weights, all steps run in one RNN call; with input feeding, one LSTM layer and additive attention
+over one stream, the step loop is one autograd op (:mod:`multis2s.model.fused_attention_lstm`);
+anything else steps the recurrence from the module's weights (:mod:`multis2s.model.recurrent_step`),
+as search does.
 
 Shapes: B batch, T target steps, S_i source steps of stream i, E embedding, H hidden, L layers,
 Ds encoder final-state size, V vocabulary.
