@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out/anchor"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    data = ensure_data(args.out / "data")
+    data = ensure_data(args.out.resolve() / "data")  # absolute: the config's paths are read from its folder
     run_dir = args.out / f"run-{args.decoder_loop}-t{args.threads}-s{args.seed}{'-compiled' if args.compile else ''}"
     shutil.rmtree(run_dir, ignore_errors=True)
     config_path = args.out / f"{run_dir.name}.yaml"

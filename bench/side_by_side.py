@@ -250,6 +250,7 @@ def main() -> None:
     for kit in others:
         if not (kit.venv / "bin").exists():
             sys.exit(f"{kit.name} is not installed: run bench/toolkits/setup.sh {kit.name}")
+    args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(BENCH))
     from anchor_reverse import ensure_data
