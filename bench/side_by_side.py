@@ -172,7 +172,8 @@ class Eole(OpenNMT):
                 *(["-gpu_ranks", "0"] if DEVICE["gpu"] else [])]
 
     def decode_seconds(self, log: str) -> float:
-        return sum(float(x) for x in re.findall(r"(?:Step 0 time|Subsequent prediction time) \(s\): ([\d.]+)", log))
+        pattern = r"(?:Step 0 time|Subsequent prediction time[^(\n]*) \(s\): ([\d.]+)"
+        return sum(float(x) for x in re.findall(pattern, log))
 
 
 class JoeyNMT:
