@@ -27,7 +27,8 @@ from torch import nn
 class LayerWeights(NamedTuple):
     """One layer's weights as views: ``known`` (G, E) for the projected-in-advance input (layer 0
     only, else None), ``extra`` (G, F or H below) for the stepped input, ``hidden`` (G, H),
-    ``input_bias`` (G,) and ``hidden_bias`` (G,)."""
+    ``input_bias`` (G,): the input side's bias, with the hidden bias folded in (but for the GRU,
+    whose hidden bias sits inside the reset gate), and ``hidden_bias`` (G,)."""
 
     known: torch.Tensor | None
     extra: torch.Tensor | None
@@ -60,14 +61,14 @@ class RecurrentSteps:
                 extra = w_ih[:, known_size:] if w_ih.size(1) > known_size else None
             else:
                 known, extra = None, w_ih
-            self.layers.append(LayerWeights(known, extra, w_hh, b_ih, b_hh))
+            input_bias = b_ih if self.kind == "GRU" else b_ih + b_hh
+            self.layers.append(LayerWeights(known, extra, w_hh, input_bias, b_hh))
 
     def project_inputs(self, known: torch.Tensor) -> torch.Tensor:
         """known inputs (B, T, E) or (B, E) → their first-layer gate contributions (…, G), biases
         included (for the GRU, only the input bias: its hidden bias sits inside the reset gate)."""
         first = self.layers[0]
-        bias = first.input_bias if self.kind == "GRU" else first.input_bias + first.hidden_bias
-        return F.linear(known, first.known, bias)
+        return F.linear(known, first.known, first.input_bias)
 
     def step(self, projected: torch.Tensor, extra: torch.Tensor | None, hidden: torch.Tensor,
              cell: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -86,8 +87,7 @@ class RecurrentSteps:
             else:
                 if self.dropout:
                     below = F.dropout(below, self.dropout, training=True)
-                bias = weights.input_bias if self.kind == "GRU" else weights.input_bias + weights.hidden_bias
-                gates_in = torch.addmm(bias, below, weights.extra.t())
+                gates_in = torch.addmm(weights.input_bias, below, weights.extra.t())
             below, new_cell = self._cell(gates_in, weights, hiddens[layer], cells[layer])
             new_hiddens.append(below)
             new_cells.append(new_cell)
