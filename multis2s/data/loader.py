@@ -1,8 +1,14 @@
-"""Examples → batches of padded tensors, through each stream's source pipeline."""
+"""Examples → batches of padded tensors, through each stream's source pipeline.
+
+An example whose source fails to load (a DataError: a file that became unreadable, or over a
+limit found only when it is decoded) is dropped from its batch and counted in ``Batch.skipped``
+when bad items are skipped (``data.skip_bad``); otherwise the loader raises that DataError, in the
+main process, as the one line it was (a worker's error would otherwise carry its traceback).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch.utils.data import DataLoader
@@ -12,30 +18,43 @@ from multis2s.data.example import Example
 from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.data.vocabulary import PAD_ID
+from multis2s.errors import DataError
 from multis2s.model.encoder import map_tensors
 
 
 @dataclass
 class Batch:
     """sources: stream → (B, S_i, …); source_lengths: stream → (B,), 0 where a row lacks the stream;
-    targets (B, T+1) with BOS … EOS and PAD; indices (B,) of the examples."""
+    targets (B, T+1) with BOS … EOS and PAD; indices (B,) of the examples.
+
+    skipped: how many examples of the index batch failed to load and were left out (only with
+    skip-bad on), and skip_reasons their DataError lines. When every one failed the batch is
+    :attr:`empty`: B = 0, no sources, targets of shape (0, 2); skip it.
+    """
 
     sources: dict[str, torch.Tensor]
     source_lengths: dict[str, torch.Tensor]
     targets: torch.Tensor
     indices: list[int]
+    skipped: int = 0
+    skip_reasons: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def empty(self) -> bool:
+        """True when no example of the batch could be loaded (B = 0)."""
+        return not self.indices
+
+    def _map(self, apply) -> "Batch":
+        return Batch(map_tensors(self.sources, apply), map_tensors(self.source_lengths, apply), apply(self.targets),
+                     self.indices, self.skipped, self.skip_reasons)
 
     def to(self, device: torch.device) -> "Batch":
         """The batch on ``device`` (non-blocking copies from pinned memory on CUDA)."""
-        move = lambda t: t.to(device, non_blocking=True)  # noqa: E731
-        return Batch(map_tensors(self.sources, move), map_tensors(self.source_lengths, move), move(self.targets),
-                     self.indices)
+        return self._map(lambda t: t.to(device, non_blocking=True))
 
     def pin_memory(self) -> "Batch":
         """The batch in page-locked memory (called by the DataLoader when ``pin_memory`` is on)."""
-        pin = lambda t: t.pin_memory()  # noqa: E731
-        return Batch(map_tensors(self.sources, pin), map_tensors(self.source_lengths, pin), pin(self.targets),
-                     self.indices)
+        return self._map(lambda t: t.pin_memory())
 
     @property
     def targets_in(self) -> torch.Tensor:
@@ -48,23 +67,42 @@ class Batch:
         return self.targets[:, 1:]
 
 
-class ExampleTensors(TorchDataset):
-    """Index → (index, per-stream source tensors, target ids) through the pipelines."""
+@dataclass(frozen=True)
+class Unloadable:
+    """An example whose source failed to load: its index and the DataError's line."""
 
-    def __init__(self, examples: list[Example], streams: SourceStreams, target: TargetField, *, train: bool) -> None:
+    index: int
+    reason: str
+
+
+Loaded = tuple[int, dict[str, torch.Tensor | None], list[int]]
+"""(index, per-stream source tensors, target ids)."""
+
+
+class ExampleTensors(TorchDataset):
+    """Index → (index, per-stream source tensors, target ids) through the pipelines, or an
+    :class:`Unloadable` when loading raised a DataError; ``skip_bad``: the loader then leaves the
+    example out of its batch and counts it, instead of raising the error."""
+
+    def __init__(self, examples: list[Example], streams: SourceStreams, target: TargetField, *, train: bool,
+                 skip_bad: bool = False) -> None:
         self.examples, self.streams, self.target, self.train = examples, streams, target, train
+        self.skip_bad = skip_bad
 
     def __len__(self) -> int:
         return len(self.examples)
 
-    def __getitem__(self, index: int) -> tuple[int, dict[str, torch.Tensor | None], list[int]]:
+    def __getitem__(self, index: int) -> Loaded | Unloadable:
         example = self.examples[index]
-        return index, self.streams.load(example, train=self.train), self.target.encode(example.target)
+        try:
+            return index, self.streams.load(example, train=self.train), self.target.encode(example.target)
+        except DataError as error:
+            return Unloadable(index, str(error))
 
 
 def pad_ids(sequences: list[list[int]]) -> torch.Tensor:
-    """Id lists → (B, T_max) long tensor padded with PAD."""
-    out = torch.full((len(sequences), max(len(s) for s in sequences)), PAD_ID, dtype=torch.long)
+    """Id lists → (B, T_max) long tensor padded with PAD ((0, 2) when there are none)."""
+    out = torch.full((len(sequences), max((len(s) for s in sequences), default=2)), PAD_ID, dtype=torch.long)
     for row, seq in enumerate(sequences):
         out[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
     return out
@@ -85,24 +123,46 @@ class EpochBatches:
         return len(self.batches)
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """What the collate hands the main process when an example failed and bad items are not skipped."""
+
+    reason: str
+
+
+class BatchLoader(DataLoader):
+    """A DataLoader of :class:`Batch` objects that raises a failed example's DataError as its one line."""
+
+    def __iter__(self):
+        for batch in super().__iter__():
+            if isinstance(batch, _Failed):
+                raise DataError(batch.reason)
+            yield batch
+
+
 def make_loader(
     tensors: ExampleTensors, batches: list[list[int]] | EpochBatches, *, num_workers: int, pin_memory: bool,
     seed: int = 0,
-) -> DataLoader:
+) -> BatchLoader:
     """A loader that yields :class:`Batch` objects for the given index batches, in order.
 
     Worker processes (``num_workers`` > 0) are kept between iterations and seeded from ``seed``
     (each worker's torch, Python and NumPy generators), so augmentation in workers is
-    reproducible and differs from epoch to epoch.
+    reproducible and differs from epoch to epoch. Examples that fail to load are left out and
+    counted with ``tensors.skip_bad``, else raised (see the module's notes).
     """
 
-    def collate(items: list[tuple[int, dict[str, torch.Tensor | None], list[int]]]) -> Batch:
-        indices = [i for i, _, _ in items]
-        sources, lengths = tensors.streams.collate([s for _, s, _ in items])
-        return Batch(sources, lengths, pad_ids([t for _, _, t in items]), indices)
+    def collate(items: list[Loaded | Unloadable]) -> Batch | _Failed:
+        failed = [item.reason for item in items if isinstance(item, Unloadable)]
+        if failed and not tensors.skip_bad:
+            return _Failed(failed[0])
+        loaded = [item for item in items if not isinstance(item, Unloadable)]
+        sources, lengths = tensors.streams.collate([s for _, s, _ in loaded]) if loaded else ({}, {})
+        return Batch(sources, lengths, pad_ids([t for _, _, t in loaded]), [i for i, _, _ in loaded], len(failed),
+                     tuple(failed))
 
     # A private generator: creating an iterator must not draw from the global RNG (exact resume).
     generator = torch.Generator()
     generator.manual_seed(seed)
-    return DataLoader(tensors, batch_sampler=batches, collate_fn=collate, num_workers=num_workers,
-                      pin_memory=pin_memory, generator=generator, persistent_workers=num_workers > 0)
+    return BatchLoader(tensors, batch_sampler=batches, collate_fn=collate, num_workers=num_workers,
+                       pin_memory=pin_memory, generator=generator, persistent_workers=num_workers > 0)

@@ -11,6 +11,7 @@ from typing import Literal
 
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
+from multis2s.data.manifests import MAX_LINE_CHARS, check_max_chars
 from multis2s.errors import DataError
 from multis2s_audio.corpus import write_corpus
 from multis2s_audio.manifests import read_speech_data
@@ -21,8 +22,8 @@ from multis2s_speech.speakers import SPLITS
 class SpeechSplits:
     """Splits, each a JSON-lines manifest or a LibriSpeech-layout folder."""
 
-    def __init__(self, paths: dict[str, Path | None], *, skip_bad: bool) -> None:
-        self.paths, self.skip_bad = paths, skip_bad
+    def __init__(self, paths: dict[str, Path | None], *, skip_bad: bool, max_chars: int = MAX_LINE_CHARS) -> None:
+        self.paths, self.skip_bad, self.max_chars = paths, skip_bad, check_max_chars(max_chars)
 
     def split(self, name: str) -> list[Example]:
         path = self.paths.get(name)
@@ -31,7 +32,7 @@ class SpeechSplits:
         return self.read(Path(path))
 
     def read(self, path: Path) -> list[Example]:
-        return read_speech_data(path, skip_bad=self.skip_bad)
+        return read_speech_data(path, skip_bad=self.skip_bad, max_chars=self.max_chars)
 
 
 def manifest_dataset(
@@ -39,14 +40,18 @@ def manifest_dataset(
     train: Path,
     dev: Path | None = None,
     test: Path | None = None,
+    max_line_chars: int = MAX_LINE_CHARS,
     skip_bad: bool = False,
 ) -> SpeechSplits:
     """Your speech data: per split a JSON-lines manifest or a LibriSpeech-layout folder.
 
-    Paths in a config are relative to its folder; audio paths inside a manifest are relative to
-    the manifest's folder. ``skip_bad`` (supplied from ``data.skip_bad``) skips unreadable items.
+    Args:
+        train, dev, test: the splits. Paths in a config are relative to its folder; audio paths
+            inside a manifest are relative to the manifest's folder.
+        max_line_chars: a longer manifest or transcript line is a bad item.
+        skip_bad: supplied from ``data.skip_bad``: skip and count unreadable items.
     """
-    return SpeechSplits({"train": train, "dev": dev, "test": test}, skip_bad=skip_bad)
+    return SpeechSplits({"train": train, "dev": dev, "test": test}, skip_bad=skip_bad, max_chars=max_line_chars)
 
 
 def speech_dataset(

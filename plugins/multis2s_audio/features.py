@@ -140,6 +140,8 @@ class WaveAugment:
                  resamplers: Resamplers) -> None:
         if any(not 0.0 < f <= 10.0 for f in speed_factors):
             raise ValueError(f"speed_perturb factors must be in (0, 10], got {list(speed_factors)}")
+        for factor in speed_factors:
+            resamplers.check(round(sample_rate * factor), sample_rate)  # a ValueError for e.g. 1.0001
         if noise_snr_db is not None and (len(noise_snr_db) != 2 or noise_snr_db[0] > noise_snr_db[1]):
             raise ValueError(f"noise_snr_db must be [low, high] with low <= high, got {list(noise_snr_db)}")
         self.sample_rate, self.speed_factors, self.noise_snr_db = sample_rate, speed_factors, noise_snr_db

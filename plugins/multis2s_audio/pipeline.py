@@ -11,8 +11,10 @@ import torch
 
 from multis2s.data.example import Example
 from multis2s.errors import DataError
-from multis2s_speech.audio_io import AudioReader, Resamplers, audio_duration
+from multis2s_speech.audio_io import FILE_SAMPLE_RATES, AudioReader, Resamplers, audio_duration
 from multis2s_audio.features import FRAMES_PER_SECOND, FeatureExtractor, Normaliser, SpecAugment, WaveAugment
+
+MAX_SECONDS = 300.0  # the default longest clip: 5 minutes, 19 MB at 16 kHz
 
 
 class AudioPipeline:
@@ -27,6 +29,9 @@ class AudioPipeline:
     noise SNR range in training, or null. cache_features: keep the features of un-augmented audio
     in memory after the first load (about 32 KB per second of audio at F = 80; one cache per
     data-loader worker). max_seconds: longer clips are a data error (null = no limit).
+    file_sample_rates: [low, high] sample rates accepted in audio files. Both are checked from the
+    file's header before any sample is decoded, as is a rate that cannot be resampled to
+    ``sample_rate`` at a bounded cost (e.g. 16001 Hz → 16000 Hz).
     """
 
     modality = "audio"
@@ -48,12 +53,12 @@ class AudioPipeline:
         speed_perturb: tuple[float, ...] = (),
         noise_snr_db: tuple[float, float] | None = None,
         cache_features: bool = True,
-        max_seconds: float | None = None,
+        max_seconds: float | None = MAX_SECONDS,
+        file_sample_rates: tuple[int, int] = FILE_SAMPLE_RATES,
     ) -> None:
-        if max_seconds is not None and max_seconds <= 0:
-            raise ValueError(f"max_seconds must be positive or null, got {max_seconds}")
         resamplers = Resamplers()
-        self.reader = AudioReader(sample_rate=sample_rate, resamplers=resamplers)
+        self.reader = AudioReader(sample_rate=sample_rate, resamplers=resamplers,
+                                  file_sample_rates=tuple(file_sample_rates), max_seconds=max_seconds)
         self.extractor = FeatureExtractor(kind=features, sample_rate=sample_rate, num_mel_bins=num_mel_bins,
                                           num_ceps=num_ceps)
         if spec_augment and freq_mask_width > self.extractor.dim:
@@ -65,7 +70,7 @@ class AudioPipeline:
         self.wave_augment = WaveAugment(sample_rate=sample_rate, speed_factors=tuple(speed_perturb),
                                         noise_snr_db=None if noise_snr_db is None else tuple(noise_snr_db),
                                         resamplers=resamplers)
-        self.sample_rate, self.max_seconds = sample_rate, max_seconds
+        self.sample_rate = sample_rate
         self.cache: dict[str, torch.Tensor] | None = {} if cache_features else None
 
     def fit(self, examples: list[Example]) -> None:
@@ -93,13 +98,8 @@ class AudioPipeline:
         return max(1, round(float(seconds) * FRAMES_PER_SECOND))
 
     def _waveform(self, example: Example) -> torch.Tensor:
-        """(N,) at ``sample_rate``; a clip longer than ``max_seconds`` is a DataError."""
-        waveform = self.reader(example.source, origin=example.origin)
-        seconds = len(waveform) / self.sample_rate
-        if self.max_seconds is not None and seconds > self.max_seconds:
-            where = f"{example.origin}: {example.source}" if example.origin else example.source
-            raise DataError(f"{where}: clip of {seconds:.2f} s is longer than max_seconds={self.max_seconds}")
-        return waveform
+        """(N,) at ``sample_rate``; a file over the reader's limits is a DataError."""
+        return self.reader(example.source, origin=example.origin)
 
     def _features(self, example: Example) -> torch.Tensor:
         """Un-normalised features (S, F) of the un-augmented clip, from the cache when it has them."""

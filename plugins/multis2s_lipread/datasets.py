@@ -17,7 +17,8 @@ from pathlib import Path
 
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
-from multis2s.data.manifests import build_examples, json_record, numbered_lines, record_text
+from multis2s.data.manifests import (MAX_LINE_CHARS, build_examples, check_max_chars, json_record, numbered_lines,
+                                     record_path, record_text)
 from multis2s.errors import DataError
 from multis2s_speech.audio_io import audio_duration
 from multis2s_speech.speakers import SPLITS
@@ -38,12 +39,12 @@ class AVSplits:
     """Splits, each a JSON-lines audio-visual manifest."""
 
     def __init__(self, paths: dict[str, Path | None], *, streams: dict[str, str], fps: float,
-                 max_offset: float, skip_bad: bool) -> None:
+                 max_offset: float, skip_bad: bool, max_chars: int = MAX_LINE_CHARS) -> None:
         unknown = [f"{name} ({modality})" for name, modality in streams.items() if modality not in MODALITIES]
         if unknown:
             raise ValueError(f"audio-visual data gives {' and '.join(MODALITIES)}, not {', '.join(unknown)}")
         self.paths, self.streams, self.fps = paths, dict(streams), fps
-        self.max_offset, self.skip_bad = max_offset, skip_bad
+        self.max_offset, self.skip_bad, self.max_chars = max_offset, skip_bad, check_max_chars(max_chars)
 
     def split(self, name: str) -> list[Example]:
         path = self.paths.get(name)
@@ -52,19 +53,16 @@ class AVSplits:
         return self.read(Path(path))
 
     def read(self, path: Path) -> list[Example]:
-        return build_examples(numbered_lines(path), self._example, where=path, skip_bad=self.skip_bad)
+        return build_examples(numbered_lines(path, max_chars=self.max_chars), self._example, where=path,
+                              skip_bad=self.skip_bad)
 
     def _files(self, record: dict, folder: Path, origin: str) -> dict[str, str]:
         """stream → the absolute path of its file on this line (streams without one left out)."""
         files = {}
         for name, modality in self.streams.items():
-            field = name if name in record else modality
-            value = record.get(field)
-            if value is None:
-                continue
-            if not isinstance(value, str) or not value.strip():
-                raise DataError(f'{origin}: "{field}" must be a file path')
-            files[name] = os.path.abspath(folder / value)
+            path = record_path(record, name if name in record else modality, folder, origin)
+            if path is not None:
+                files[name] = os.path.abspath(path)
         if not files:
             fields = dict.fromkeys(self.streams.values())
             raise DataError(f"{origin}: missing {' or '.join(repr(f) for f in fields)} (the file path)")
@@ -103,13 +101,21 @@ def av_manifest_dataset(
     fps: float = FPS,
     max_offset: float = MAX_OFFSET_SECONDS,
     streams: dict[str, str] | None = None,
+    max_line_chars: int = MAX_LINE_CHARS,
     skip_bad: bool = False,
 ) -> AVSplits:
-    """Your audio-visual data: per split a JSON-lines manifest of video and audio files."""
+    """Your audio-visual data: per split a JSON-lines manifest of video and audio files.
+
+    Args:
+        train, dev, test: the splits' manifests (file paths inside are relative to the manifest).
+        fps: the video frame rate. max_offset: seconds audio and video may differ by.
+        streams: supplied by the core: stream name → modality. max_line_chars: a longer manifest
+            line is a bad item. skip_bad: supplied from ``data.skip_bad``.
+    """
     if fps <= 0 or max_offset < 0:
         raise ValueError(f"fps must be positive and max_offset non-negative, got {fps}, {max_offset}")
     return AVSplits({"train": train, "dev": dev, "test": test}, streams=streams or DEFAULT_STREAMS, fps=fps,
-                    max_offset=max_offset, skip_bad=skip_bad)
+                    max_offset=max_offset, skip_bad=skip_bad, max_chars=max_line_chars)
 
 
 def synthetic_av_dataset(

@@ -15,7 +15,9 @@ import torch.nn.functional as F
 from multis2s.data.example import Example
 from multis2s.errors import DataError
 from multis2s.plots import plot_attention
-from multis2s_lipread.video_io import ColourMode, frame_count, read_frames
+from multis2s_lipread.video_io import ColourMode, FrameLimits, frame_count, read_frames
+
+MAX_PIXELS = 25_000_000  # the default largest video, frames × height × width: 25 MB of gray uint8
 
 
 class VideoPipeline:
@@ -29,6 +31,10 @@ class VideoPipeline:
     probability ``flip``, brightness/contrast jitter of ±``jitter``, and ``time_masks`` spans of
     up to ``time_mask_frames`` frames set to the mean. cache_frames: keep decoded, cropped frames
     in memory (uint8, H·W·C bytes per frame). max_frames: longer videos are a data error.
+    max_pixels: videos of more frames × height × width (as stored, before the crop) are a data
+    error; both limits are checked from the file's header before decoding (the ``.npy`` header,
+    each frame image's header, a container's frame count) or else while decoding. At the limit a
+    video takes about 4·C bytes per pixel once normalised.
     """
 
     modality = "video"
@@ -51,6 +57,7 @@ class VideoPipeline:
         time_mask_frames: int = 4,
         cache_frames: bool = True,
         max_frames: int | None = None,
+        max_pixels: int = MAX_PIXELS,
     ) -> None:
         if channels not in ("gray", "rgb"):
             raise ValueError(f"channels {channels!r} is not one of 'gray', 'rgb'")
@@ -64,11 +71,13 @@ class VideoPipeline:
             raise ValueError(f"std must be positive, got {std}")
         if not 0.0 <= flip <= 1.0:
             raise ValueError(f"flip is a probability, got {flip}")
+        if (max_frames is not None and max_frames < 1) or max_pixels < 1:
+            raise ValueError(f"max_frames and max_pixels must be positive, got {max_frames}, {max_pixels}")
         self.crop, self.frame_size, self.mode = crop, frame_size, channels
         self.normalise, self.mean, self.std = normalise, mean, std
         self.augment, self.max_shift, self.flip, self.jitter = augment, max_shift, flip, jitter
         self.time_masks, self.time_mask_frames = time_masks, time_mask_frames
-        self.max_frames = max_frames
+        self.limits = FrameLimits(max_frames=max_frames, max_pixels=max_pixels)
         self.cache: dict[str, torch.Tensor] | None = {} if cache_frames else None
 
     def fit(self, examples: list[Example]) -> None:
@@ -92,10 +101,9 @@ class VideoPipeline:
         """uint8 (T, C, H, W), cropped and resized, from the cache when it has them."""
         if self.cache is not None and example.source in self.cache:
             return self.cache[example.source]
-        frames = read_frames(example.source, mode=self.mode, origin=example.origin).permute(0, 3, 1, 2)
+        frames = read_frames(example.source, mode=self.mode, origin=example.origin, limits=self.limits)
+        frames = frames.permute(0, 3, 1, 2)  # (T, H, W, C) → (T, C, H, W)
         where = f"{example.origin}: {example.source}" if example.origin else example.source
-        if self.max_frames is not None and len(frames) > self.max_frames:
-            raise DataError(f"{where}: video of {len(frames)} frames is longer than max_frames={self.max_frames}")
         if self.crop is not None:
             top, left, height, width = self.crop
             if top + height > frames.size(2) or left + width > frames.size(3):

@@ -12,9 +12,10 @@ from typing import Literal
 
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
+from multis2s.data.manifests import MAX_LINE_CHARS, check_max_chars
 from multis2s.errors import DataError
 from multis2s_text import en_fr_grammar, scan_grammar
-from multis2s_text.readers import read_any, read_jsonl, read_line_pair, read_tsv
+from multis2s_text.readers import PAIR, TsvLayout, read_jsonl, read_line_pair, read_tsv
 from multis2s_text.symbols import check_symbol_options, symbol_pairs
 
 
@@ -23,29 +24,39 @@ def _write_tsv(path: Path, pairs: list[tuple[str, str]]) -> None:
 
 
 class SplitFolder:
-    """A folder of ``<split>.tsv`` files."""
+    """A folder of generated ``<split>.tsv`` files; :meth:`read` takes a user's TSV or JSON-lines file."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, *, skip_bad: bool = False) -> None:
+        self.folder, self.skip_bad = folder, skip_bad
 
     def split(self, name: str) -> list[Example]:
         path = self.folder / f"{name}.tsv"
         if not path.exists():
             known = sorted(p.stem for p in self.folder.glob("*.tsv"))
             raise DataError(f"no split {name!r}: known splits are {', '.join(known)}")
-        return read_tsv(path)
+        return read_tsv(path, skip_bad=self.skip_bad)
 
     def read(self, path: Path) -> list[Example]:
-        return read_any(path)
+        """By suffix: ``.jsonl`` → JSON lines, anything else → TSV."""
+        reader = read_jsonl if Path(path).suffix == ".jsonl" else read_tsv
+        return reader(Path(path), skip_bad=self.skip_bad)
 
 
 class ParallelFiles:
     """Your own data: one file (or src/tgt pair) per split.
 
-    ``format``: ``tsv`` (source<TAB>target), ``jsonl`` ({"source", "target"} per line), ``lines``
-    (``<path><source_suffix>`` and ``<path><target_suffix>`` line files), or ``auto`` (by suffix:
-    .jsonl → jsonl, .tsv → tsv, else lines). Paths in a config are relative to its folder. Without
-    a ``dev`` (or ``test``) file, ``data.carve`` takes one out of the training file.
+    Args:
+        train, dev, test: the split files (``dev`` and ``test`` optional: ``data.carve`` can take
+            them out of the training file). Paths in a config are relative to its folder.
+        format: ``tsv`` (source<TAB>target), ``jsonl`` ({"source", "target"} per line), ``lines``
+            (``<path><source_suffix>`` and ``<path><target_suffix>`` line files), or ``auto`` (by
+            suffix: .jsonl → jsonl, .tsv → tsv, else lines).
+        source_suffix, target_suffix: the suffixes of ``lines`` files.
+        columns: TSV files only: the name of each tab-separated column, ``source`` and ``target``
+            among them; other columns become tags. Without it a line has exactly one tab.
+        header: TSV and line files: the first line (of each file) is a header, not an example.
+        max_line_chars: a longer line is a bad item (read with a bounded buffer).
+        skip_bad: supplied from ``data.skip_bad``: skip and count bad lines instead of stopping.
     """
 
     def __init__(
@@ -57,11 +68,18 @@ class ParallelFiles:
         format: Literal["auto", "tsv", "jsonl", "lines"] = "auto",
         source_suffix: str = ".src",
         target_suffix: str = ".tgt",
+        columns: list[str] | None = None,
+        header: bool = False,
+        max_line_chars: int = MAX_LINE_CHARS,
         skip_bad: bool = False,
     ) -> None:
+        if (format in ("jsonl", "lines") and columns is not None) or (format == "jsonl" and header):
+            raise ValueError(f"{'columns' if columns is not None else 'header'} does not apply to format {format!r}")
         self.paths = {"train": train, "dev": dev, "test": test}
         self.format = format
         self.suffixes = (source_suffix, target_suffix)
+        self.layout = TsvLayout(PAIR if columns is None else tuple(columns), header)
+        self.max_chars = check_max_chars(max_line_chars)
         self.skip_bad = skip_bad
 
     def _format_of(self, path: str) -> str:
@@ -70,12 +88,13 @@ class ParallelFiles:
         return {".jsonl": "jsonl", ".tsv": "tsv"}.get(Path(path).suffix, "lines")
 
     def read(self, path: Path) -> list[Example]:
-        kind = self._format_of(str(path))
+        kind, bounded = self._format_of(str(path)), {"skip_bad": self.skip_bad, "max_chars": self.max_chars}
         if kind == "lines":
             return read_line_pair(Path(f"{path}{self.suffixes[0]}"), Path(f"{path}{self.suffixes[1]}"),
-                                  skip_bad=self.skip_bad)
-        reader = read_jsonl if kind == "jsonl" else read_tsv
-        return reader(Path(path), skip_bad=self.skip_bad)
+                                  header=self.layout.header, **bounded)
+        if kind == "jsonl":
+            return read_jsonl(Path(path), **bounded)
+        return read_tsv(Path(path), layout=self.layout, **bounded)
 
     def split(self, name: str) -> list[Example]:
         path = self.paths.get(name)
@@ -95,6 +114,7 @@ def symbols_dataset(
     dev_size: int = 500,
     test_size: int = 2000,
     seed: int = 1,
+    skip_bad: bool = False,
 ) -> SplitFolder:
     """Random symbol strings and their copy or reversal; test strings never occur in train."""
     options = dict(task=task, vocabulary=vocabulary, min_length=min_length, max_length=max_length,
@@ -112,11 +132,12 @@ def symbols_dataset(
         _write_tsv(folder / "dev.tsv", held_out[:dev_size])
         _write_tsv(folder / "test.tsv", held_out[dev_size:dev_size + test_size])
 
-    return SplitFolder(ensure_corpus(f"symbols-{task}", options, write))
+    return SplitFolder(ensure_corpus(f"symbols-{task}", options, write), skip_bad=skip_bad)
 
 
 def scan_dataset(
-    *, split: Literal["simple", "length", "addjump"] = "simple", dev_size: int = 1000, seed: int = 1
+    *, split: Literal["simple", "length", "addjump"] = "simple", dev_size: int = 1000, seed: int = 1,
+    skip_bad: bool = False,
 ) -> SplitFolder:
     """SCAN (Lake & Baroni, 2018) from its grammar; dev is carved from the train split."""
     if split not in scan_grammar.SPLITS:
@@ -130,10 +151,12 @@ def scan_dataset(
         _write_tsv(folder / "dev.tsv", train[:dev_size])
         _write_tsv(folder / "test.tsv", pairs["test"])
 
-    return SplitFolder(ensure_corpus("scan", dict(split=split, dev_size=dev_size, seed=seed), write))
+    return SplitFolder(ensure_corpus("scan", dict(split=split, dev_size=dev_size, seed=seed), write),
+                       skip_bad=skip_bad)
 
 
-def en_fr_dataset(*, train_size: int = 10000, dev_size: int = 500, test_size: int = 1000, seed: int = 1) -> SplitFolder:
+def en_fr_dataset(*, train_size: int = 10000, dev_size: int = 500, test_size: int = 1000, seed: int = 1,
+                  skip_bad: bool = False) -> SplitFolder:
     """Grammar-made English→French pairs with agreement and word-order changes; splits disjoint."""
 
     def write(folder: Path) -> None:
@@ -143,4 +166,4 @@ def en_fr_dataset(*, train_size: int = 10000, dev_size: int = 500, test_size: in
         _write_tsv(folder / "test.tsv", pairs[train_size + dev_size:])
 
     options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
-    return SplitFolder(ensure_corpus("en_fr", options, write))
+    return SplitFolder(ensure_corpus("en_fr", options, write), skip_bad=skip_bad)

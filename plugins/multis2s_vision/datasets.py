@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image
-
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
-from multis2s.data.manifests import BadItems, numbered_lines
+from multis2s.data.manifests import (MAX_LINE_CHARS, MAX_PATH_CHARS, BadItems, check_max_chars, check_text,
+                                     numbered_lines)
 from multis2s.errors import DataError
+from multis2s.options import shown
+from multis2s_vision.pipeline import open_image
 from multis2s_vision.scenes import GRAMMAR_VERSION, write_scenes
 
 SplitKind = Literal["train", "eval"]
@@ -28,21 +29,23 @@ CAPTIONS_FILE = "captions.tsv"
 
 @dataclass(frozen=True)
 class CaptionedImage:
-    """An image file, its captions (possibly none, which is an error), tags and where it was listed."""
+    """An image file, its captions (possibly none, which is an error), tags and where it was listed;
+    ``problem`` says why the item is bad when its listing already shows it (an over-long caption)."""
 
     path: Path
     captions: tuple[str, ...]
     origin: str
     tags: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
 
 
 def image_problem(path: Path) -> str | None:
-    """Why the file at ``path`` is not a readable image (Pillow's ``verify``), or None."""
+    """Why the file at ``path`` is not a readable image (its header, then Pillow's ``verify``), or None."""
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             image.verify()
-    except FileNotFoundError:
-        return f"{path}: image file not found"
+    except DataError as error:
+        return str(error)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         return f"{path}: not a readable image ({exc})"
     return None
@@ -57,7 +60,7 @@ def to_examples(items: list[CaptionedImage], *, split_kind: SplitKind, bad: BadI
     rejected_lines = bad.count
     examples: list[Example] = []
     for item in items:
-        problem = f"{item.origin}: has no captions" if not item.captions else image_problem(item.path)
+        problem = item.problem or (f"{item.origin}: has no captions" if not item.captions else image_problem(item.path))
         if problem is not None:
             bad.reject(DataError(problem))
         elif split_kind == "train":
@@ -71,8 +74,9 @@ def _clean(caption: str) -> str:
     return " ".join(caption.split())
 
 
-def _coco_items(document: Any, json_path: Path, image_folder: Path) -> list[CaptionedImage]:
-    """The images of a parsed COCO caption document, with their captions, in the file's order."""
+def _coco_items(document: Any, json_path: Path, image_folder: Path, max_chars: int) -> list[CaptionedImage]:
+    """The images of a parsed COCO caption document, with their captions, in the file's order; an
+    image with a caption longer than ``max_chars`` characters (or not valid Unicode) is a bad item."""
     if not isinstance(document, dict) or not isinstance(document.get("images"), list) \
             or not isinstance(document.get("annotations"), list):
         raise DataError(f"{json_path}: expected a JSON object with lists 'images' and 'annotations'")
@@ -81,26 +85,42 @@ def _coco_items(document: Any, json_path: Path, image_folder: Path) -> list[Capt
         if not isinstance(image, dict) or not isinstance(image.get("id"), (int, str)) \
                 or not isinstance(image.get("file_name"), str):
             raise DataError(f"{json_path}: images[{index}] needs an 'id' and a 'file_name'")
+        if len(image["file_name"]) > MAX_PATH_CHARS or "\0" in image["file_name"]:
+            raise DataError(f"{json_path}: images[{index}] has a 'file_name' that is not a usable file path")
         if image["id"] in entries:
-            raise DataError(f"{json_path}: images[{index}] repeats image id {image['id']!r}")
+            raise DataError(f"{json_path}: images[{index}] repeats image id {shown(image['id'])}")
         entries[image["id"]] = image
     captions: dict[int | str, list[str]] = {key: [] for key in entries}
+    problems: dict[int | str, str] = {}  # image id → why its first bad caption is bad
     for index, annotation in enumerate(document["annotations"]):
         if not isinstance(annotation, dict) or not isinstance(annotation.get("caption"), str):
             raise DataError(f"{json_path}: annotations[{index}] needs an 'image_id' and a 'caption' string")
         key = annotation.get("image_id")
         if not isinstance(key, (int, str)) or key not in captions:
-            raise DataError(f"{json_path}: annotations[{index}] refers to image id {key!r}, which is not in 'images'")
-        if _clean(annotation["caption"]):
-            captions[key].append(_clean(annotation["caption"]))
-    return [CaptionedImage(image_folder / image["file_name"], tuple(captions[key]),
-                           f"{json_path}: image {key!r} ({image['file_name']})",
-                           {name: value for name, value in image.items() if isinstance(value, bool)})
-            for key, image in entries.items()]
+            raise DataError(f"{json_path}: annotations[{index}] refers to image id {shown(key)}, "
+                            "which is not in 'images'")
+        if len(annotation["caption"]) > max_chars:
+            problems.setdefault(key, f"annotations[{index}]: caption longer than {max_chars} characters "
+                                     "(max_line_chars)")
+            continue
+        try:
+            caption = check_text(_clean(annotation["caption"]), f"annotations[{index}]", "caption")
+        except DataError as error:
+            problems.setdefault(key, str(error))
+            continue
+        if caption:
+            captions[key].append(caption)
+    items = []
+    for key, image in entries.items():
+        origin = f"{json_path}: image {shown(key)} ({image['file_name']})"
+        items.append(CaptionedImage(image_folder / image["file_name"], tuple(captions[key]), origin,
+                                    {name: value for name, value in image.items() if isinstance(value, bool)},
+                                    f"{origin}: {problems[key]}" if key in problems else None))
+    return items
 
 
 def read_coco(json_path: Path | str, image_folder: Path | str | None = None, *, split_kind: SplitKind,
-              skip_bad: bool = False) -> list[Example]:
+              skip_bad: bool = False, max_chars: int = MAX_LINE_CHARS) -> list[Example]:
     """A COCO caption file (``images[{id, file_name}]``, ``annotations[{image_id, caption}]``).
 
     ``file_name`` is relative to ``image_folder`` (default: the JSON file's folder). Boolean
@@ -113,17 +133,27 @@ def read_coco(json_path: Path | str, image_folder: Path | str | None = None, *, 
         raise DataError(f"{json_path}: caption file not found") from None
     except UnicodeDecodeError:
         raise DataError(f"{json_path}: not UTF-8 text") from None
+    except IsADirectoryError:
+        raise DataError(f"{json_path}: is a folder, not a caption file") from None
+    except OSError as exc:
+        raise DataError(f"{json_path}: cannot read ({exc.strerror or type(exc).__name__})") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{json_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise DataError(f"{json_path}: not valid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise DataError(f"{json_path}: not valid JSON ({shown(str(exc))})") from None
     folder = Path(image_folder) if image_folder is not None else json_path.parent
-    return to_examples(_coco_items(document, json_path, folder), split_kind=split_kind,
+    return to_examples(_coco_items(document, json_path, folder, max_chars), split_kind=split_kind,
                        bad=BadItems(json_path, skip_bad=skip_bad))
 
 
-def read_caption_folder(folder: Path | str, *, split_kind: SplitKind, skip_bad: bool = False) -> list[Example]:
-    """A folder of images plus ``captions.tsv``: lines ``file_name<TAB>caption``, file names relative
-    to the folder, several lines per image allowed. An image file under the folder with no line is
-    a bad item (it has no captions)."""
+def read_caption_folder(folder: Path | str, *, split_kind: SplitKind, skip_bad: bool = False,
+                        max_chars: int = MAX_LINE_CHARS) -> list[Example]:
+    """A folder of images plus ``captions.tsv``: lines ``file_name<TAB>caption`` (exactly one tab),
+    file names relative to the folder, several lines per image allowed. An image file under the
+    folder with no line is a bad item (it has no captions), and so is a line longer than
+    ``max_chars`` characters."""
     folder = Path(folder)
     table = folder / CAPTIONS_FILE
     if not table.is_file():
@@ -131,13 +161,19 @@ def read_caption_folder(folder: Path | str, *, split_kind: SplitKind, skip_bad: 
     bad = BadItems(table, skip_bad=skip_bad)
     captions: dict[str, list[str]] = {}
     first_line: dict[str, str] = {}
-    for origin, line, _ in numbered_lines(table):
-        if not line.strip():
+    for origin, line, _, problem in numbered_lines(table, max_chars=max_chars):
+        if problem is None and not line.strip():
             continue
-        name, tab, caption = line.partition("\t")
-        if not tab or not name.strip() or not _clean(caption):
-            bad.reject(DataError(f"{origin}: expected file_name<TAB>caption"))
+        fields = line.split("\t")
+        if problem is None and (len(fields) != 2 or not fields[0].strip() or not _clean(fields[1])):
+            problem = DataError(f"{origin}: expected file_name<TAB>caption")
+        elif problem is None and (len(fields[0]) > MAX_PATH_CHARS or "\0" in fields[0]):
+            problem = DataError(f"{origin}: the file name is not a usable file path (a NUL, or over "
+                                f"{MAX_PATH_CHARS} characters)")
+        if problem is not None:
+            bad.reject(problem)
             continue
+        name, caption = fields
         name = name.strip()
         captions.setdefault(name, []).append(_clean(caption))
         first_line.setdefault(name, origin)
@@ -156,13 +192,16 @@ class CaptionDataset:
     The ``train`` split gives one example per caption; every other split one per image.
     """
 
-    def __init__(self, paths: dict[str, Path | None], *, image_folder: Path | None, skip_bad: bool) -> None:
+    def __init__(self, paths: dict[str, Path | None], *, image_folder: Path | None, skip_bad: bool,
+                 max_chars: int = MAX_LINE_CHARS) -> None:
         self.paths, self.image_folder, self.skip_bad = paths, image_folder, skip_bad
+        self.max_chars = check_max_chars(max_chars)
 
     def _read(self, path: Path, split_kind: SplitKind) -> list[Example]:
         if path.is_dir():
-            return read_caption_folder(path, split_kind=split_kind, skip_bad=self.skip_bad)
-        return read_coco(path, self.image_folder, split_kind=split_kind, skip_bad=self.skip_bad)
+            return read_caption_folder(path, split_kind=split_kind, skip_bad=self.skip_bad, max_chars=self.max_chars)
+        return read_coco(path, self.image_folder, split_kind=split_kind, skip_bad=self.skip_bad,
+                         max_chars=self.max_chars)
 
     def split(self, name: str) -> list[Example]:
         path = self.paths.get(name)
@@ -176,17 +215,19 @@ class CaptionDataset:
 
 
 def coco_dataset(*, train: Path, dev: Path | None = None, test: Path | None = None, image_folder: Path | None = None,
-                 skip_bad: bool = False) -> CaptionDataset:
+                 max_line_chars: int = MAX_LINE_CHARS, skip_bad: bool = False) -> CaptionDataset:
     """Your captioned images: each split a COCO caption JSON file or a folder with captions.tsv.
 
     ``image_folder`` is where JSON ``file_name``s are found (default: each JSON file's folder).
     Paths in a config are relative to its folder. Without a dev (or test) split, ``data.carve``
     takes one out of the training images (all captions of an image on one side).
-    ``skip_bad`` is supplied by the core from ``data.skip_bad``.
+    ``max_line_chars``: a longer ``captions.tsv`` line, or a longer caption in a JSON file, makes
+    its image a bad item. ``skip_bad`` is supplied by the core from ``data.skip_bad``.
     """
     paths = {"train": train, "dev": dev, "test": test}
     return CaptionDataset({name: None if path is None else Path(path) for name, path in paths.items()},
-                          image_folder=None if image_folder is None else Path(image_folder), skip_bad=skip_bad)
+                          image_folder=None if image_folder is None else Path(image_folder), skip_bad=skip_bad,
+                          max_chars=max_line_chars)
 
 
 def shapes_dataset(*, train_size: int = 8000, dev_size: int = 500, test_size: int = 1000, image_size: int = 64,

@@ -7,6 +7,7 @@ T generated tokens, S = H'·W' encoder regions.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,19 +26,43 @@ TRANSLATE = 0.06  # augmentation: largest shift, as a fraction of the side
 SCALE = 0.08  # augmentation: largest zoom in or out, as a fraction of the size
 PANEL_COLUMNS = 6
 OVERLAY_ALPHA = 0.75  # opacity of the overlay where attention peaks; it fades to 0 with the weight
+MAX_PIXELS = 50_000_000  # the default largest image (width × height): ~200 MB decoded as RGBA
 
 
-def read_image(path: str, mode: str, size: int) -> torch.Tensor:
-    """The image at ``path`` in Pillow ``mode``, resized to size × size: (C, H, W) uint8.
+def open_image(path: str | Path, *, max_pixels: int | None = None) -> Image.Image:
+    """The image file at ``path``, opened lazily: only its header is read, so its size is known
+    before a pixel is decoded (close it, or use it in a ``with`` block).
 
-    Raises DataError naming the file when it is missing, truncated or not an image.
+    Raises DataError naming the file when it is missing, not an image, or has more than
+    ``max_pixels`` pixels (None: only Pillow's own limit, twice ``Image.MAX_IMAGE_PIXELS``).
     """
     try:
-        with Image.open(path) as opened:
-            opened.load()
-            image = opened.convert(mode)
+        with warnings.catch_warnings():  # the size is checked here, against max_pixels
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
     except FileNotFoundError:
         raise DataError(f"{path}: image file not found") from None
+    except Image.DecompressionBombError:
+        raise DataError(f"{path}: image too large to decode (over {2 * Image.MAX_IMAGE_PIXELS} pixels)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DataError(f"{path}: not a readable image ({exc})") from None
+    width, height = image.size
+    if max_pixels is not None and width * height > max_pixels:
+        image.close()
+        raise DataError(f"{path}: image of {width}x{height} pixels is larger than max_pixels={max_pixels}")
+    return image
+
+
+def read_image(path: str, mode: str, size: int, *, max_pixels: int | None = None) -> torch.Tensor:
+    """The image at ``path`` in Pillow ``mode``, resized to size × size: (C, H, W) uint8.
+
+    Raises DataError naming the file when it is missing, truncated, not an image, or larger than
+    ``max_pixels`` (checked from its header, before decoding).
+    """
+    try:
+        with open_image(path, max_pixels=max_pixels) as opened:
+            opened.load()
+            image = opened.convert(mode)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise DataError(f"{path}: cannot read image ({exc})") from None
     if image.size != (size, size):
@@ -52,15 +77,16 @@ def region_grid(regions: int, aspect: float) -> tuple[int, int]:
 
 
 class ImagePipeline:
-    """Options (``data.source``): image_size, channels, mean, std, augment, cache_images.
+    """Options (``data.source``): image_size, channels, mean, std, augment, cache_images, max_pixels.
 
     Every image is resized to ``image_size`` × ``image_size`` (the aspect ratio is not kept) and
     normalised per channel with ``mean`` and ``std`` (on pixel values in [0, 1]; ``None`` means
     ImageNet's values, or their average for gray images). ``augment`` adds, in training only, a
     small random shift and zoom; never flips or colour changes, which would falsify captions such
     as "on the left" or "a red circle". With ``cache_images`` the decoded, resized images are kept
-    in memory (as uint8) on this object, so each file is read once. Nothing is learned from the
-    data: :meth:`state` is empty.
+    in memory (as uint8) on this object, so each file is read once. An image of more than
+    ``max_pixels`` pixels (width × height, read from its header before decoding) is a data
+    error. Nothing is learned from the data: :meth:`state` is empty.
     """
 
     modality = "image"
@@ -75,11 +101,14 @@ class ImagePipeline:
         std: list[float] | None = None,
         augment: bool = False,
         cache_images: bool = True,
+        max_pixels: int = MAX_PIXELS,
     ) -> None:
         if channels not in MODES:
             raise ValueError(f"channels {channels!r} is not one of {', '.join(MODES)}")
         if image_size < 1:
             raise ValueError(f"image_size must be positive, got {image_size}")
+        if max_pixels < 1:
+            raise ValueError(f"max_pixels must be positive, got {max_pixels}")
         count = len(MODES[channels])
         mean = list(mean) if mean is not None else self._default(IMAGENET_MEAN, count)
         std = list(std) if std is not None else self._default(IMAGENET_STD, count)
@@ -88,7 +117,7 @@ class ImagePipeline:
                 raise ValueError(f"{name} has {len(values)} values but {channels} images have {count} channels")
         if any(value <= 0 for value in std):
             raise ValueError(f"std values must be positive, got {std}")
-        self.image_size, self.mode, self.augment = image_size, MODES[channels], augment
+        self.image_size, self.mode, self.augment, self.max_pixels = image_size, MODES[channels], augment, max_pixels
         self.mean = torch.tensor(mean).view(count, 1, 1)  # (C, 1, 1)
         self.std = torch.tensor(std).view(count, 1, 1)  # (C, 1, 1)
         self.cache: dict[str, torch.Tensor] | None = {} if cache_images else None
@@ -118,11 +147,12 @@ class ImagePipeline:
 
     def pixels(self, example: Example) -> torch.Tensor:
         """The resized, un-augmented image of ``example``: (C, H, W) uint8 (cached when asked)."""
-        if self.cache is None:
-            return read_image(example.source, self.mode, self.image_size)
-        if example.source not in self.cache:
-            self.cache[example.source] = read_image(example.source, self.mode, self.image_size)
-        return self.cache[example.source]
+        if self.cache is not None and example.source in self.cache:
+            return self.cache[example.source]
+        image = read_image(example.source, self.mode, self.image_size, max_pixels=self.max_pixels)
+        if self.cache is not None:
+            self.cache[example.source] = image
+        return image
 
     def load(self, example: Example, *, train: bool) -> torch.Tensor:
         """(C, H, W) float, normalised; randomly shifted and zoomed when ``train`` and ``augment``."""

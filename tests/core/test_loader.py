@@ -1,11 +1,14 @@
-"""Training loaders: workers live across epochs (pipeline state such as feature caches survives) and are seeded."""
+"""Training loaders: workers live across epochs (pipeline state such as feature caches survives) and are
+seeded; an example that fails to load is skipped and counted with skip-bad, else one error line."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from multis2s.data.example import Example
 from multis2s.data.loader import EpochBatches, ExampleTensors, make_loader
+from multis2s.errors import DataError
 
 
 class CountingStreams:
@@ -53,3 +56,39 @@ def test_worker_randomness_follows_the_seed_and_differs_between_epochs():
     assert torch.equal(first, again)
     assert not torch.equal(first[:, 1], second[:, 1])
     assert not torch.equal(first[:, 1], other[:, 1])
+
+
+class FailingStreams(CountingStreams):
+    """Loads fail (a DataError, as a source pipeline raises) for the examples whose source is "bad"."""
+
+    def load(self, example: Example, *, train: bool) -> dict[str, torch.Tensor]:
+        if example.source == "bad":
+            raise DataError(f"{example.origin}: bad.wav: cannot read audio file (truncated)")
+        return super().load(example, train=train)
+
+
+def failing_tensors(skip_bad: bool) -> ExampleTensors:
+    examples = [Example("good", "t", "m:1"), Example("bad", "t", "m:2"), Example("bad", "t", "m:3")]
+    return ExampleTensors(examples, FailingStreams(), FixedTarget(), train=True, skip_bad=skip_bad)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_with_skip_bad_an_example_that_fails_to_load_is_left_out_and_counted(workers):
+    loader = make_loader(failing_tensors(skip_bad=True), [[0, 1], [1, 2]], num_workers=workers, pin_memory=False)
+    mixed, all_bad = list(loader)
+    assert (mixed.indices, mixed.skipped, mixed.empty) == ([0], 1, False)
+    assert mixed.sources["source"].shape == (1, 2) and mixed.targets.shape == (1, 2)
+    assert mixed.skip_reasons == ("m:2: bad.wav: cannot read audio file (truncated)",)
+    assert (all_bad.indices, all_bad.skipped, all_bad.empty) == ([], 2, True)
+    assert all_bad.sources == {} and all_bad.targets.shape == (0, 2)
+    assert all_bad.to(torch.device("cpu")).skipped == 2
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_without_skip_bad_the_loader_raises_the_one_line_data_error(workers):
+    loader = make_loader(failing_tensors(skip_bad=False), [[0], [0, 1]], num_workers=workers, pin_memory=False)
+    batches = iter(loader)
+    assert next(batches).indices == [0]
+    with pytest.raises(DataError) as caught:
+        next(batches)
+    assert str(caught.value) == "m:2: bad.wav: cannot read audio file (truncated)"  # no worker traceback
