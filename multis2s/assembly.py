@@ -4,13 +4,20 @@
 absolute, nested components named) against the registry and builds each stream's source pipeline;
 the ``build_*`` functions make the parts from the resolved config. Every error here is raised
 before any training starts and names the config key it is about.
+
+:func:`build_model` first builds the model on PyTorch's ``meta`` device (nothing is allocated) to
+count its parameters: a model whose training copies could not fit in this machine's memory, or
+whose sizes overflow, is a config error naming its largest part instead of an allocation that
+fails after minutes or takes the machine down.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import random
 from dataclasses import dataclass
-from typing import Any, Collection
+from typing import Any, Callable, Collection
 
 import torch
 from torch import nn
@@ -26,6 +33,7 @@ from multis2s.data.vocabulary import PAD_ID, Vocabulary
 from multis2s.errors import ConfigError, PluginError
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.model.streams import StreamEncoders
+from multis2s.options import cut
 from multis2s.registry import Component, Registry
 from multis2s.search.hypothesis import Search
 
@@ -33,6 +41,10 @@ DATASET_INPUTS = ("cache_dir", "skip_bad", "streams")
 """What the core supplies to dataset factories (``register_datasets``)."""
 DECODER_INPUTS = ("vocab_size", "pad_id", "memory_dims", "state_dim")
 """What the core supplies to decoder factories (``register_decoders``)."""
+TRAINING_COPIES = 4
+"""Float copies of every parameter while training with Adam: weights, gradients, two moments."""
+TOO_LARGE = ("overflow", "can't allocate memory", "not enough memory", "out of memory")
+"""What PyTorch's errors say when a part's sizes overflow or its memory cannot be allocated."""
 
 
 @dataclass
@@ -122,6 +134,7 @@ def resolve(config: Config, registry: Registry, origin: str) -> tuple[Config, So
                                   decoder=_complete(registry, "decoders", model.decoder, origin, DECODER_INPUTS)),
         eval=dataclasses.replace(settings, search=_complete(registry, "searches", settings.search, origin)),
     )
+    build_search(resolved, registry, origin)  # its own checks (n_best <= beam) before training, not after
     return resolved, streams
 
 
@@ -155,10 +168,24 @@ def _encoder(registry: Registry, spec: ComponentSpec, origin: str, inputs: dict[
     return encoder
 
 
-def build_model(config: Config, registry: Registry, origin: str, streams: SourceStreams,
-                target: TargetField) -> Seq2Seq:
+def _part(spec: ComponentSpec, kind: str, origin: str, make: Callable[[], nn.Module]) -> nn.Module:
+    """``make()``; sizes that overflow or memory that cannot be allocated is a ConfigError naming the part."""
+    try:
+        return make()
+    except (RuntimeError, TypeError, OverflowError, MemoryError) as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if not isinstance(exc, MemoryError) and not any(sign in text.lower() for sign in TOO_LARGE):
+            raise
+        raise ConfigError(f"{origin}: {spec.where}: {kind} {spec.type!r} is too large to build "
+                          f"({cut(text, 120)})") from None
+
+
+def _parts(config: Config, registry: Registry, origin: str, streams: SourceStreams, target: TargetField
+           ) -> tuple[StreamEncoders, nn.Module]:
     """Each stream's encoder from its plugin, then the decoder sized to the encoders' declared outputs."""
-    built = {name: _encoder(registry, spec, origin, streams.pipelines[name].encoder_inputs())
+    built = {name: _part(spec, "encoder", origin,
+                         lambda spec=spec, name=name: _encoder(registry, spec, origin,
+                                                               streams.pipelines[name].encoder_inputs()))
              for name, spec in config.model.encoders.items()}
     try:
         encoder = StreamEncoders(encoders=built, stream_dropout=config.model.stream_dropout)
@@ -167,7 +194,57 @@ def build_model(config: Config, registry: Registry, origin: str, streams: Source
     spec = config.model.decoder
     supplied = {"vocab_size": len(target.vocabulary), "pad_id": PAD_ID, "memory_dims": encoder.output_dims,
                 "state_dim": encoder.state_dim}
-    decoder = _build(registry, "decoders", spec, origin, supplied)
+    return encoder, _part(spec, "decoder", origin, lambda: _build(registry, "decoders", spec, origin, supplied))
+
+
+def _memory_bytes() -> int | None:
+    """This machine's physical memory, or None where it cannot be told."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_size(config: Config, registry: Registry, origin: str, streams: SourceStreams, target: TargetField
+                ) -> None:
+    """Build the model on the meta device and refuse one whose training copies exceed the machine's memory.
+
+    A part that cannot be built on the meta device (e.g. it reads a tensor's values) skips the check:
+    the real build then reports what goes wrong.
+    """
+    memory = _memory_bytes()
+    torch_state, python_state = torch.get_rng_state(), random.getstate()
+    try:
+        with torch.device("meta"):
+            encoder, decoder = _parts(config, registry, origin, streams, target)
+    except ConfigError:
+        raise
+    except Exception:  # a plugin that does not run on the meta device
+        return
+    finally:
+        torch.set_rng_state(torch_state)
+        random.setstate(python_state)
+    parts = {spec.where: ("encoder", spec.type, encoder.encoders[name])
+             for name, spec in config.model.encoders.items()}
+    parts[config.model.decoder.where] = ("decoder", config.model.decoder.type, decoder)
+    sizes = {where: sum(p.numel() * p.element_size() for p in module.parameters())
+             for where, (_, _, module) in parts.items()}
+    if memory is None or TRAINING_COPIES * sum(sizes.values()) <= memory:
+        return
+    where = max(sizes, key=sizes.__getitem__)
+    kind, name, module = parts[where]
+    count = sum(p.numel() for p in module.parameters())
+    raise ConfigError(f"{origin}: {where}: {kind} {name!r} has {count:.3g} parameters ({sizes[where] / 1e9:.3g} GB); "
+                      f"training the model needs about {TRAINING_COPIES * sum(sizes.values()) / 1e9:.3g} GB, "
+                      f"more than this machine's {memory / 1e9:.3g} GB of memory")
+
+
+def build_model(config: Config, registry: Registry, origin: str, streams: SourceStreams,
+                target: TargetField) -> Seq2Seq:
+    """Each stream's encoder from its plugin, then the decoder sized to the encoders' declared outputs
+    (after checking on the meta device that the model fits in memory)."""
+    _check_size(config, registry, origin, streams, target)
+    encoder, decoder = _parts(config, registry, origin, streams, target)
     return Seq2Seq(encoder=encoder, decoder=decoder)
 
 
@@ -189,6 +266,10 @@ def check_shapes(model: Seq2Seq, batch: Batch, config: Config, origin: str) -> N
             if mask.dtype != torch.bool or tuple(mask.shape) != (size, steps):
                 raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} returned a memory_mask of "
                                   f"{mask.dtype} {tuple(mask.shape)}, expected bool {(size, steps)}")
+            state, state_dim = output.final_state, int(model.encoder.encoders[name].state_dim)
+            if state is not None and (state_dim == 0 or tuple(state.shape) != (size, state_dim)):
+                raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} declares state_dim={state_dim} "
+                                  f"but returned a final_state of shape {tuple(state.shape)}")
         log_probs, _ = model(batch.sources, batch.source_lengths, batch.targets_in)
         expected = (size, batch.targets_in.size(1), model.decoder.vocab_size)
         if tuple(log_probs.shape) != expected:

@@ -11,6 +11,10 @@ against the component's signature when the run resolves them (still before any t
 ``data.source`` holds the one stream's pipeline options directly. A relative path in a component's
 options is relative to the config file's folder, or to the working directory when it was given on
 the command line (``key.path=value``).
+
+Every number's allowed range is declared on its field (``Annotated[int, Range(ge=1)]``,
+:mod:`multis2s.ranges`) and checked at load time; the file is read within bounds
+(:mod:`multis2s.safe_yaml`).
 """
 
 from __future__ import annotations
@@ -20,15 +24,17 @@ import dataclasses
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-
+from multis2s import safe_yaml
 from multis2s.errors import ConfigError
-from multis2s.options import coerce, plain, shown, unknown_key_error
+from multis2s.options import coerce, is_name, key_text, plain, shown, unknown_key_error
+from multis2s.ranges import DROPOUT, PROBABILITY, Range
 
 SHORTHAND_STREAM = "source"
 """The name of the one stream of ``model.encoder``."""
+OVERRIDE_PARTS = 20
+"""The most parts of an override's key path (``data.source.tokenizer.type`` has 4)."""
 
 
 @dataclass(frozen=True)
@@ -65,16 +71,16 @@ class TargetConfig:
 
     tokenizer: ComponentSpec = field(default_factory=lambda: _spec("word", "data.target.tokenizer"))
     normalise: bool = False
-    min_freq: int = 1
-    max_vocab: int | None = None
+    min_freq: Annotated[int, Range(ge=1)] = 1
+    max_vocab: Annotated[int, Range(ge=1)] | None = None
 
 
 @dataclass(frozen=True)
 class CarveConfig:
     """Dev and test examples carved out of the training split: a fraction in (0, 1) or a count."""
 
-    dev: int | float | None = None
-    test: int | float | None = None
+    dev: Annotated[int, Range(ge=1)] | Annotated[float, Range(gt=0, lt=1)] | None = None
+    test: Annotated[int, Range(ge=1)] | Annotated[float, Range(gt=0, lt=1)] | None = None
     seed: int = 1
 
 
@@ -86,10 +92,10 @@ class DataConfig:
     source: dict[str, ComponentSpec] = field(default_factory=dict)
     target: TargetConfig = TargetConfig()
     carve: CarveConfig = CarveConfig()
-    batch_size: int = 64
+    batch_size: Annotated[int, Range(ge=1)] = 64
     batch_unit: Literal["examples", "tokens"] = "examples"
     skip_bad: bool = False
-    num_workers: int = 0
+    num_workers: Annotated[int, Range(ge=0)] = 0
 
 
 @dataclass(frozen=True)
@@ -102,32 +108,36 @@ class ModelConfig:
 
     encoders: dict[str, ComponentSpec]
     decoder: ComponentSpec
-    stream_dropout: float = 0.0
+    stream_dropout: Annotated[float, DROPOUT] = 0.0
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation, schedules, validation and stopping."""
+    """Optimisation, schedules, validation and stopping. ``clip_grad_norm``, ``save_every`` and
+    ``save_every_minutes``: 0 or None is off."""
 
     optimizer: Literal["adamw", "adam", "sgd"] = "adamw"
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    betas: tuple[float, float] = (0.9, 0.999)
+    lr: Annotated[float, Range(gt=0)] = 1e-3
+    weight_decay: Annotated[float, Range(ge=0)] = 0.0
+    betas: Annotated[tuple[float, float], Range(ge=0, lt=1)] = (0.9, 0.999)
     schedule: Literal["constant", "inverse_sqrt", "linear", "cosine"] = "constant"
-    warmup_steps: int = 0
-    min_lr: float = 0.0
-    max_steps: int | None = None
-    max_epochs: int = 10
-    clip_grad_norm: float | None = 1.0
-    label_smoothing: float = 0.0
-    teacher_forcing: float = 1.0
-    teacher_forcing_end: float | None = None
-    teacher_forcing_steps: int = 0
-    validate_every: int = 500
-    validation_examples: int | None = None
+    warmup_steps: Annotated[int, Range(ge=0)] = 0
+    min_lr: Annotated[float, Range(ge=0)] = 0.0
+    max_steps: Annotated[int, Range(ge=1)] | None = None
+    max_epochs: Annotated[int, Range(ge=1)] = 10
+    clip_grad_norm: Annotated[float, Range(ge=0)] | None = 1.0
+    label_smoothing: Annotated[float, Range(ge=0, lt=1)] = 0.0
+    teacher_forcing: Annotated[float, PROBABILITY] = 1.0
+    teacher_forcing_end: Annotated[float, PROBABILITY] | None = None
+    teacher_forcing_steps: Annotated[int, Range(ge=0)] = 0
+    validate_every: Annotated[int, Range(ge=1)] = 500
+    validation_examples: Annotated[int, Range(ge=1)] | None = None
     best_metric: str | None = None
-    early_stopping_patience: int | None = None
-    log_every: int = 50
+    early_stopping_patience: Annotated[int, Range(ge=1)] | None = None
+    log_every: Annotated[int, Range(ge=1)] = 50
+    save_every: Annotated[int, Range(ge=0)] | None = None
+    save_every_minutes: Annotated[float, Range(ge=0)] | None = 10.0
+    max_bad_steps: Annotated[int, Range(ge=1)] = 20
     amp: bool = True
     compile: bool = False
     progress: bool = True
@@ -139,9 +149,9 @@ class EvalConfig:
 
     metrics: list[str] = field(default_factory=lambda: ["exact_match"])
     search: ComponentSpec = field(default_factory=lambda: _spec("greedy", "eval.search"))
-    max_length_ratio: float = 2.0
-    max_length_offset: int = 10
-    batch_size: int = 128
+    max_length_ratio: Annotated[float, Range(ge=0, le=1000)] = 2.0
+    max_length_offset: Annotated[int, Range(ge=0, le=100_000)] = 10
+    batch_size: Annotated[int, Range(ge=1)] = 128
     normalise: bool = False
 
 
@@ -154,9 +164,9 @@ class Config:
     train: TrainConfig = TrainConfig()
     eval: EvalConfig = EvalConfig()
     plugins: list[str] = field(default_factory=list)
-    seed: int = 1
+    seed: Annotated[int, Range(ge=0, lt=2 ** 32)] = 1
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    threads: int | None = None
+    threads: Annotated[int, Range(ge=1)] | None = None
 
 
 @dataclass(frozen=True)
@@ -189,9 +199,11 @@ def _component(value: Any, where: str, path: tuple[str, ...], origin: _Origin, *
         raise ConfigError(f"{where}: expected {expected}, got {shown(value)}")
     if typed and "type" not in value:
         raise ConfigError(f"{where}: missing required key 'type'")
+    name = value.get("type") if typed else None
+    if typed and not is_name(name):
+        raise ConfigError(f"{where}.type: expected the name of a registered component, got {shown(name)}")
     options = {str(k): v for k, v in value.items() if not (typed and k == "type")}
-    return ComponentSpec(str(value["type"]) if typed else None, options, where, origin.folder,
-                         origin.keys_under(path))
+    return ComponentSpec(name, options, where, origin.folder, origin.keys_under(path))
 
 
 def _section(cls: type, value: Any, where: str, path: tuple[str, ...], origin: _Origin,
@@ -199,13 +211,13 @@ def _section(cls: type, value: Any, where: str, path: tuple[str, ...], origin: _
     """Build dataclass ``cls`` from a mapping, checking every key; ``special`` gives fields built elsewhere."""
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a mapping, got {shown(value)}")
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = dict(special or {})
     for key, item in value.items():
-        key_path = f"{where}.{key}" if where else str(key)
+        key_path = f"{where}.{key_text(key)}" if where else key_text(key)
         if key not in fields:
-            raise unknown_key_error(str(key), list(fields), key_path)
+            raise unknown_key_error(key_text(key), list(fields), key_path)
         if key in kwargs:
             continue
         annotation = hints[key]
@@ -232,8 +244,8 @@ def _streams(model: Any, origin: _Origin) -> tuple[dict[str, ComponentSpec], boo
     encoders = model["encoders"]
     if not isinstance(encoders, dict) or not encoders:
         raise ConfigError(f"model.encoders: expected a mapping of stream names to encoders, got {shown(encoders)}")
-    return {str(name): _component(item, f"model.encoders.{name}", ("model", "encoders", str(name)), origin)
-            for name, item in encoders.items()}, False
+    return {str(name): _component(item, f"model.encoders.{key_text(name)}", ("model", "encoders", str(name)),
+                                  origin) for name, item in encoders.items()}, False
 
 
 def _sources(data: dict, streams: dict[str, ComponentSpec], shorthand: bool, origin: _Origin
@@ -248,37 +260,40 @@ def _sources(data: dict, streams: dict[str, ComponentSpec], shorthand: bool, ori
         raise ConfigError(f"data.source: expected one mapping of options per stream, got {shown(value)}")
     for name in value:
         if name not in streams:
-            raise unknown_key_error(str(name), list(streams), f"data.source.{name}")
+            raise unknown_key_error(key_text(name), list(streams), f"data.source.{key_text(name)}")
     return {name: _component(value.get(name), f"data.source.{name}", ("data", "source", name), origin, typed=False)
             for name in streams}
 
 
 def _check(config: Config) -> None:
-    """Checks that span sections."""
-    model = config.model
-    if not 0.0 <= model.stream_dropout < 1.0:
-        raise ConfigError(f"model.stream_dropout: must be in [0, 1), got {model.stream_dropout}")
+    """Checks that span keys (each number's own range is checked as it is read)."""
+    model, train, settings = config.model, config.train, config.eval
     if model.stream_dropout > 0 and len(model.encoders) < 2:
         raise ConfigError("model.stream_dropout: needs at least two streams in model.encoders")
-    for key in ("dev", "test"):
-        value = getattr(config.data.carve, key)
-        count, fraction = isinstance(value, int) and value >= 1, isinstance(value, float) and 0 < value < 1
-        if value is not None and not (count or fraction):
-            raise ConfigError(f"data.carve.{key}: a fraction in (0, 1) or a count >= 1, got {value}")
+    if train.min_lr > train.lr:
+        raise ConfigError(f"train.min_lr: must be <= train.lr ({train.lr}), got {train.min_lr}")
+    if settings.max_length_ratio == 0 and settings.max_length_offset == 0:
+        raise ConfigError("eval.max_length_offset: must be >= 1 when eval.max_length_ratio is 0 "
+                          "(outputs could have no tokens)")
+    names = [*((f"plugins[{i}]", name) for i, name in enumerate(config.plugins)),
+             *((f"eval.metrics[{i}]", name) for i, name in enumerate(settings.metrics)),
+             *([("train.best_metric", train.best_metric)] if train.best_metric is not None else [])]
+    for key, name in names:
+        if not is_name(name):
+            raise ConfigError(f"{key}: expected a name, got {shown(name)}")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"train.lr=0.01"`` → ``(["train", "lr"], 0.01)``; the value is read as YAML."""
+    """``"train.lr=0.01"`` → ``(["train", "lr"], 0.01)``; the value is read as YAML (with its limits)."""
     if "=" not in text:
-        raise ConfigError(f"override {text!r}: expected key.path=value")
+        raise ConfigError(f"override {shown(text)}: expected key.path=value")
     key, raw = text.split("=", 1)
     parts = key.strip().split(".")
     if not all(parts):
-        raise ConfigError(f"override {text!r}: empty key in {key!r}")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"override {text!r}: value is not valid YAML ({exc})") from exc
+        raise ConfigError(f"override {shown(text)}: empty key in {shown(key)}")
+    if len(parts) > OVERRIDE_PARTS:
+        raise ConfigError(f"override {shown(text)}: a key path of more than {OVERRIDE_PARTS} parts")
+    value = safe_yaml.load(raw, f"override {shown(text)}: value") if raw.strip() else None
     return parts, value
 
 
@@ -293,27 +308,15 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
             if child is None:
                 child = node[part] = {}
             if not isinstance(child, dict):
-                raise ConfigError(f"override {text!r}: {part!r} is not a section")
+                raise ConfigError(f"override {shown(text)}: {shown(part)} is not a section")
             node = child
         node[parts[-1]] = value
     return result
 
 
 def read_yaml(path: Path) -> dict:
-    """The mapping in a YAML file; syntax errors are reported as ``file:line: message``."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}{line}: YAML syntax error: {problem}") from None
+    """The mapping in a YAML file (bounded: :mod:`multis2s.safe_yaml`); errors are ``file:line: message``."""
+    data = safe_yaml.load(safe_yaml.read_text(path), str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data
@@ -328,6 +331,7 @@ def parse_config(raw: dict, source: str, *, folder: Path | None = None, overridd
     keys = frozenset(tuple(parse_override(text)[0]) for text in overridden)
     origin = _Origin(folder, keys)
     try:
+        safe_yaml.check_size(raw)
         if "model" not in raw:
             raise ConfigError("model: missing required section")
         if "data" not in raw:

@@ -14,12 +14,16 @@ Two kinds of parameter get special treatment:
   kind, as ``name`` or ``{type: name, option: value, …}``; the factory receives it as a
   :class:`BoundFactory` to call with the arguments it supplies itself (e.g. the RNN decoder
   builds one attention per stream, supplying ``query_dim`` and ``memory_dim``).
+
+A number's allowed range is declared the same way, ``Annotated[int, Range(ge=1)]``
+(:mod:`multis2s.ranges`), and checked by :func:`coerce`.
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
+import reprlib
 import types
 import typing
 from dataclasses import dataclass
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Collection, Literal, Mapping
 
 from multis2s.errors import ConfigError
+from multis2s.ranges import Range, generic_problem, implied_range, is_number
 from multis2s.registry import SINGULAR, Registry
 
 
@@ -58,12 +63,45 @@ class Resolved:
 
 
 SHOWN_CHARACTERS = 60
+NAME_CHARACTERS = 100
+"""The longest component name (``type:``) read: a longer one is not a name."""
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 2, 4, 4, 4, 4
+_REPR.maxstring = _REPR.maxlong = _REPR.maxother = SHOWN_CHARACTERS
+
+
+def cut(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """``text`` cut to ``limit`` characters (marked with …)."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def shown(value: Any) -> str:
-    """``repr(value)``, cut short for error messages (a huge value never makes a huge line)."""
-    text = repr(value)
-    return text if len(text) <= SHOWN_CHARACTERS else f"{text[:SHOWN_CHARACTERS]}… ({len(text)} characters)"
+    """``repr(value)`` for error messages, bounded: a huge value (a long string, an alias bomb's
+    nested lists, a 5,000-digit int) never makes a huge line, nor a huge string on the way."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {round(value.bit_length() * 0.30103)} digits"
+    if isinstance(value, str) and len(value) > SHOWN_CHARACTERS:
+        return f"{repr(value[:SHOWN_CHARACTERS])[:-1]}… ({len(value)} characters)"
+    return cut(_REPR.repr(value))
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as it appears in a key path: bounded, on one line."""
+    return cut(key) if isinstance(key, str) and key.isprintable() else shown(key)
+
+
+def is_name(value: Any) -> bool:
+    """A component, metric or module name: a printable string of at most :data:`NAME_CHARACTERS`."""
+    return isinstance(value, str) and 0 < len(value) <= NAME_CHARACTERS and value.isprintable()
+
+
+class OutOfRange(ConfigError):
+    """A number of the right type outside its allowed range (``requirement``: ``>= 1``, …)."""
+
+    def __init__(self, where: str, requirement: str, value: Any) -> None:
+        super().__init__(f"{where}: must be {requirement}, got {shown(value)}")
+        self.requirement = requirement
 
 
 def _unwrap(annotation: Any) -> tuple[Any, Nested | None]:
@@ -74,13 +112,24 @@ def _unwrap(annotation: Any) -> tuple[Any, Nested | None]:
     return annotation, None
 
 
+def _limits(annotation: Any) -> tuple[Range, ...]:
+    """The :class:`Range` markers of ``Annotated[T, Range(...), …]``."""
+    if typing.get_origin(annotation) is Annotated:
+        return tuple(m for m in typing.get_args(annotation)[1:] if isinstance(m, Range))
+    return ()
+
+
 def nested_marker(annotation: Any) -> Nested | None:
     """The :class:`Nested` marker of an option's annotation, or None."""
     return _unwrap(annotation)[1]
 
 
 def _type_name(annotation: Any) -> str:
+    limits = " ".join(str(limit) for limit in _limits(annotation))
     annotation, _ = _unwrap(annotation)
+    if limits:
+        name = _type_name(annotation)
+        return f"{name} {limits}" if typing.get_origin(annotation) not in (list, tuple) else f"{name} (each {limits})"
     origin = typing.get_origin(annotation)
     if origin is Literal:
         return " | ".join(repr(v) for v in typing.get_args(annotation))
@@ -100,8 +149,28 @@ def _is_path(annotation: Any) -> bool:
 
 
 def coerce(value: Any, annotation: Any, where: str) -> Any:
-    """``value`` converted to ``annotation`` (int → float and str → Path are allowed), else a ConfigError."""
-    annotation, _ = _unwrap(annotation)
+    """``value`` converted to ``annotation`` (int → float and str → Path are allowed) and inside
+    its declared :class:`Range` (each number of a list), else a ConfigError. Floats must be finite
+    and ints fit in 64 bits wherever they are declared."""
+    limits = _limits(annotation)
+    converted = _coerce(value, _unwrap(annotation)[0], where)
+    if limits:
+        _check_range(converted, value, limits, where)
+    return converted
+
+
+def _check_range(value: Any, written: Any, limits: tuple[Range, ...], where: str) -> None:
+    """Each number in ``value`` (converted from ``written``) is inside every one of ``limits``."""
+    if isinstance(value, (list, tuple)):
+        for index, (item, item_written) in enumerate(zip(value, written)):
+            _check_range(item, item_written, limits, f"{where}[{index}]")
+        return
+    for limit in limits:
+        if is_number(value) and value not in limit:
+            raise OutOfRange(where, str(limit), written)
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
     if annotation is Any or annotation is inspect.Parameter.empty:
         return value
     origin = typing.get_origin(annotation)
@@ -116,11 +185,16 @@ def coerce(value: Any, annotation: Any, where: str) -> Any:
         options = [option for option in args if option is not type(None)]
         if len(options) == 1:
             return coerce(value, options[0], where)
+        missed: list[str] = []  # the ranges of the options whose type fits
         for option in options:
             try:
                 return coerce(value, option, where)
+            except OutOfRange as exc:
+                missed.append(exc.requirement)
             except ConfigError:
                 continue
+        if missed:
+            raise OutOfRange(where, " or ".join(dict.fromkeys(missed)), value)
         raise ConfigError(f"{where}: expected {_type_name(annotation)}, got {shown(value)}")
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
@@ -141,13 +215,19 @@ def coerce(value: Any, annotation: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a path, got {shown(value)}")
         return Path(value)
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise OutOfRange(where, "a finite number", value) from None
     if annotation is bool and not isinstance(value, bool):
         raise ConfigError(f"{where}: expected true or false, got {shown(value)}")
     if annotation is int and isinstance(value, bool):
         raise ConfigError(f"{where}: expected int, got {shown(value)}")
     if isinstance(annotation, type) and not isinstance(value, annotation):
         raise ConfigError(f"{where}: expected {_type_name(annotation)}, got {shown(value)}")
+    problem = generic_problem(value) if annotation in (int, float) else None
+    if problem is not None:
+        raise OutOfRange(where, problem, value)
     return value
 
 
@@ -159,7 +239,8 @@ def unknown_key_error(key: str, known: list[str], where: str) -> ConfigError:
 
 
 def options_of(factory: Callable) -> dict[str, inspect.Parameter]:
-    """The keyword-only parameters of a factory (a class's ``__init__`` or a function)."""
+    """The keyword-only parameters of a factory (a class's ``__init__`` or a function), each
+    annotated with the range its name implies when it declares none (:func:`multis2s.ranges.implied_range`)."""
     signature = inspect.signature(factory)
     target = factory.__init__ if inspect.isclass(factory) else factory
     hints = typing.get_type_hints(target, include_extras=True)
@@ -167,8 +248,30 @@ def options_of(factory: Callable) -> dict[str, inspect.Parameter]:
     for name, param in signature.parameters.items():
         if param.kind is not inspect.Parameter.KEYWORD_ONLY:
             continue
-        params[name] = param.replace(annotation=hints.get(name, param.annotation))
+        params[name] = param.replace(annotation=_with_implied_range(name, hints.get(name, param.annotation),
+                                                                    param.default))
     return params
+
+
+def declares_range(annotation: Any) -> bool:
+    """Whether ``annotation`` (or a member of its union) carries a :class:`Range`."""
+    if _limits(annotation):
+        return True
+    base = _unwrap(annotation)[0]
+    return typing.get_origin(base) in (typing.Union, types.UnionType) and any(
+        declares_range(a) for a in typing.get_args(base))
+
+
+def _with_implied_range(name: str, annotation: Any, default: Any) -> Any:
+    """``annotation``, or ``Annotated[annotation, <the range name implies>]`` when it declares none."""
+    base, marker = _unwrap(annotation)
+    if marker is not None or declares_range(annotation):
+        return annotation
+    if typing.get_origin(base) in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(base) if a is not type(None)]
+        base = options[0] if len(options) == 1 else None
+    implied = implied_range(name, base, default)
+    return annotation if implied is None else Annotated[annotation, implied]
 
 
 def plain(value: Any) -> Any:
@@ -188,10 +291,10 @@ def _nested(marker: Nested, value: Any, where: str, registry: Registry, base: Ca
     its complete options as plain data, and its factory with them bound."""
     if callable(value) and not isinstance(value, str):
         name, options = registry.name_of(marker.kind, value), {}
-    elif isinstance(value, str):
+    elif is_name(value):
         name, options = value, {}
-    elif isinstance(value, Mapping) and isinstance(value.get("type"), str):
-        name, options = value["type"], {k: v for k, v in value.items() if k != "type"}
+    elif isinstance(value, Mapping) and is_name(value.get("type")):
+        name, options = value["type"], {str(k): v for k, v in value.items() if k != "type"}
     else:
         raise ConfigError(f"{where}: expected the name of a {SINGULAR[marker.kind]} or a mapping with a 'type', "
                           f"got {shown(value)}")
@@ -215,7 +318,7 @@ def resolve(factory: Callable, options: Mapping[str, Any], *, where: str, suppli
     user_params = [name for name in params if name not in supplied]
     for key in options:
         if key not in user_params:
-            raise unknown_key_error(key, user_params, f"{where}.{key}")
+            raise unknown_key_error(key_text(key), user_params, f"{where}.{key_text(key)}")
     missing = [n for n in user_params if n not in options and params[n].default is inspect.Parameter.empty]
     if missing:
         raise ConfigError(f"{where}: missing required key(s): {', '.join(missing)}")

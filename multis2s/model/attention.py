@@ -21,12 +21,15 @@ A the additive hidden size.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import torch
 from torch import nn
 
 from multis2s.model.masks import masked_fill_min
 from multis2s.model.multihead import MultiHeadAttention
 from multis2s.model.streams import Memory
+from multis2s.ranges import Range
 
 
 class Attention(nn.Module):
@@ -104,7 +107,7 @@ class AdditiveAttention(Attention):
     batch), the query and the energy weights. The values differ from ``tanh``'s by float rounding.
     """
 
-    def __init__(self, *, query_dim: int, memory_dim: int, dim: int = 256) -> None:
+    def __init__(self, *, query_dim: int, memory_dim: int, dim: Annotated[int, Range(ge=1)] = 256) -> None:
         """dim: size of the hidden layer between the query/memory projections and the score."""
         super().__init__()
         self.key = nn.Linear(memory_dim, dim, bias=False)
@@ -132,8 +135,8 @@ class LocationAttention(Attention):
 
     needs_previous = True
 
-    def __init__(self, *, query_dim: int, memory_dim: int, dim: int = 256, channels: int = 10,
-                 kernel: int = 31) -> None:
+    def __init__(self, *, query_dim: int, memory_dim: int, dim: Annotated[int, Range(ge=1)] = 256,
+                 channels: Annotated[int, Range(ge=1)] = 10, kernel: Annotated[int, Range(ge=1)] = 31) -> None:
         """dim: additive hidden size; channels, kernel: filters over the previous weights (kernel odd)."""
         super().__init__()
         if kernel % 2 == 0:
@@ -156,7 +159,7 @@ class LocationAttention(Attention):
 class MultiheadAttention(Attention):
     """Scaled dot-product attention with several heads; the weights returned are their mean."""
 
-    def __init__(self, *, query_dim: int, memory_dim: int, heads: int = 4) -> None:
+    def __init__(self, *, query_dim: int, memory_dim: int, heads: Annotated[int, Range(ge=1)] = 4) -> None:
         """heads: attention heads; the memory size must be divisible by it."""
         super().__init__()
         self.multihead = MultiHeadAttention(query_dim=query_dim, memory_dim=memory_dim, model_dim=memory_dim,

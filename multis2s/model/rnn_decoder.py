@@ -28,6 +28,7 @@ from multis2s.model.fused_attention_lstm import FusedAttentionLSTM
 from multis2s.model.recurrent_step import RecurrentSteps
 from multis2s.model.streams import AttentionFactory, FusionKind, Memories, Streams, StreamAttention
 from multis2s.options import Nested
+from multis2s.ranges import DROPOUT, Range
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
@@ -69,10 +70,10 @@ class RNNDecoder(Decoder):
         memory_dims: dict[str, int],
         state_dim: int,
         cell: Literal["lstm", "gru", "rnn"] = "lstm",
-        embedding_dim: int = 128,
-        hidden_dim: int = 256,
-        layers: int = 1,
-        dropout: float = 0.1,
+        embedding_dim: Annotated[int, Range(ge=1)] = 128,
+        hidden_dim: Annotated[int, Range(ge=1)] = 256,
+        layers: Annotated[int, Range(ge=1)] = 1,
+        dropout: Annotated[float, DROPOUT] = 0.1,
         attention: Annotated[AttentionFactory, Nested("attentions", ("query_dim", "memory_dim"))] = AdditiveAttention,
         fusion: FusionKind | None = None,
         input_feeding: bool = True,

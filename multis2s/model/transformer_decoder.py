@@ -13,7 +13,7 @@ size, H heads, V vocabulary.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
 import torch
 from torch import nn
@@ -23,6 +23,7 @@ from multis2s.model.masks import causal_mask
 from multis2s.model.multihead import MultiHeadAttention
 from multis2s.model.positions import sinusoidal_positions
 from multis2s.model.streams import ContextFusion, FusionKind, Memories, Memory, Streams
+from multis2s.ranges import DROPOUT, Range
 
 
 class TransformerState(NamedTuple):
@@ -94,11 +95,11 @@ class TransformerDecoder(Decoder):
         pad_id: int,
         memory_dims: dict[str, int],
         state_dim: int,
-        model_dim: int = 256,
-        heads: int = 4,
-        layers: int = 3,
-        ff_dim: int = 1024,
-        dropout: float = 0.1,
+        model_dim: Annotated[int, Range(ge=1)] = 256,
+        heads: Annotated[int, Range(ge=1)] = 4,
+        layers: Annotated[int, Range(ge=1)] = 3,
+        ff_dim: Annotated[int, Range(ge=1)] = 1024,
+        dropout: Annotated[float, DROPOUT] = 0.1,
         fusion: FusionKind | None = None,
         tie_embeddings: bool = False,
     ) -> None:

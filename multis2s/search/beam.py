@@ -12,6 +12,7 @@ V vocabulary.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 
@@ -19,6 +20,7 @@ from multis2s.data.vocabulary import BOS_ID, EOS_ID
 from multis2s.model.encoder import map_tensors
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.model.streams import Memories
+from multis2s.ranges import Range
 from multis2s.search.hypothesis import Hypothesis, MaxLength, force_eos, real_attention
 
 
@@ -72,7 +74,8 @@ class BeamSearch:
     of the item's maximum length); its ``n_best`` best by normalised score are returned.
     """
 
-    def __init__(self, *, beam: int = 4, n_best: int = 1, length_penalty: float = 0.0) -> None:
+    def __init__(self, *, beam: Annotated[int, Range(ge=1)] = 4, n_best: Annotated[int, Range(ge=1)] = 1,
+                 length_penalty: Annotated[float, Range(ge=0)] = 0.0) -> None:
         """beam: hypotheses kept per item. n_best: how many are returned (at most ``beam``).
         length_penalty: GNMT's alpha; scores are divided by ((5 + length) / 6) ** alpha."""
         if beam < 1:

@@ -6,6 +6,8 @@ H hidden size per direction, D output size.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -13,6 +15,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
 from multis2s.model.transformer_encoder import TransformerEncoderStack
+from multis2s.ranges import DROPOUT, Range
 from multis2s_audio.subsampling import ConvSubsampling, stack_frame_pairs
 
 
@@ -50,10 +53,10 @@ class ConvLSTMEncoder(nn.Module):
         self,
         *,
         input_dim: int,
-        channels: int = 32,
-        hidden_dim: int = 256,
-        layers: int = 3,
-        dropout: float = 0.1,
+        channels: Annotated[int, Range(ge=1)] = 32,
+        hidden_dim: Annotated[int, Range(ge=1)] = 256,
+        layers: Annotated[int, Range(ge=1)] = 3,
+        dropout: Annotated[float, DROPOUT] = 0.1,
     ) -> None:
         super().__init__()
         _check_positive(dict(channels=channels, hidden_dim=hidden_dim, layers=layers))
@@ -83,9 +86,9 @@ class PyramidalLSTMEncoder(nn.Module):
         self,
         *,
         input_dim: int,
-        hidden_dim: int = 256,
-        levels: int = 3,
-        dropout: float = 0.1,
+        hidden_dim: Annotated[int, Range(ge=1)] = 256,
+        levels: Annotated[int, Range(ge=0)] = 3,
+        dropout: Annotated[float, DROPOUT] = 0.1,
     ) -> None:
         super().__init__()
         _check_positive(dict(input_dim=input_dim, hidden_dim=hidden_dim))
@@ -118,12 +121,12 @@ class ConvTransformerEncoder(nn.Module):
         self,
         *,
         input_dim: int,
-        channels: int = 32,
-        model_dim: int = 256,
-        heads: int = 4,
-        layers: int = 6,
-        ff_dim: int = 1024,
-        dropout: float = 0.1,
+        channels: Annotated[int, Range(ge=1)] = 32,
+        model_dim: Annotated[int, Range(ge=1)] = 256,
+        heads: Annotated[int, Range(ge=1)] = 4,
+        layers: Annotated[int, Range(ge=1)] = 6,
+        ff_dim: Annotated[int, Range(ge=1)] = 1024,
+        dropout: Annotated[float, DROPOUT] = 0.1,
     ) -> None:
         super().__init__()
         _check_positive(dict(channels=channels, model_dim=model_dim, heads=heads, layers=layers, ff_dim=ff_dim))

@@ -13,12 +13,15 @@ Shapes: B batch, T frames, C input channels, H × W frame size, F frontend chann
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
+from multis2s.ranges import DROPOUT, Range
 
 
 class BasicBlock(nn.Module):
@@ -46,12 +49,12 @@ class LipReadingEncoder(nn.Module):
         self,
         *,
         input_channels: int,
-        frontend_channels: int = 32,
-        temporal_kernel: int = 5,
-        trunk_channels: tuple[int, ...] = (32, 64, 128),
-        hidden_dim: int = 128,
-        layers: int = 2,
-        dropout: float = 0.2,
+        frontend_channels: Annotated[int, Range(ge=1)] = 32,
+        temporal_kernel: Annotated[int, Range(ge=1)] = 5,
+        trunk_channels: Annotated[tuple[int, ...], Range(ge=1)] = (32, 64, 128),
+        hidden_dim: Annotated[int, Range(ge=1)] = 128,
+        layers: Annotated[int, Range(ge=1)] = 2,
+        dropout: Annotated[float, DROPOUT] = 0.2,
     ) -> None:
         super().__init__()
         if temporal_kernel % 2 == 0 or temporal_kernel < 1:

@@ -5,7 +5,7 @@ Shapes: B batch, S source tokens, E embedding, H hidden per direction, D output 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 from torch import nn
@@ -14,6 +14,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
 from multis2s.model.transformer_encoder import TransformerEncoderStack
+from multis2s.ranges import DROPOUT, Range
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
@@ -31,11 +32,11 @@ class RNNEncoder(nn.Module):
         vocab_size: int,
         pad_id: int,
         cell: Literal["lstm", "gru", "rnn"] = "lstm",
-        embedding_dim: int = 128,
-        hidden_dim: int = 256,
-        layers: int = 1,
+        embedding_dim: Annotated[int, Range(ge=1)] = 128,
+        hidden_dim: Annotated[int, Range(ge=1)] = 256,
+        layers: Annotated[int, Range(ge=1)] = 1,
         bidirectional: bool = True,
-        dropout: float = 0.1,
+        dropout: Annotated[float, DROPOUT] = 0.1,
     ) -> None:
         super().__init__()
         if cell not in CELLS:
@@ -68,11 +69,11 @@ class TransformerTextEncoder(nn.Module):
         *,
         vocab_size: int,
         pad_id: int,
-        model_dim: int = 256,
-        heads: int = 4,
-        layers: int = 3,
-        ff_dim: int = 1024,
-        dropout: float = 0.1,
+        model_dim: Annotated[int, Range(ge=1)] = 256,
+        heads: Annotated[int, Range(ge=1)] = 4,
+        layers: Annotated[int, Range(ge=1)] = 3,
+        ff_dim: Annotated[int, Range(ge=1)] = 1024,
+        dropout: Annotated[float, DROPOUT] = 0.1,
     ) -> None:
         super().__init__()
         self.output_dim, self.state_dim = model_dim, 0

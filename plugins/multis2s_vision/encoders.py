@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 from torch import nn
@@ -19,6 +19,7 @@ from torchvision import models
 
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.positions import sinusoidal_positions
+from multis2s.ranges import DROPOUT, Range
 
 PositionKind = Literal["learned", "sinusoidal", "none"]
 POSITIONS = ("learned", "sinusoidal", "none")
@@ -117,10 +118,10 @@ class SmallCNN(nn.Module):
         *,
         input_channels: int,
         image_size: int,
-        channels: tuple[int, ...] = (32, 64, 128),
-        output_dim: int | None = None,
+        channels: Annotated[tuple[int, ...], Range(ge=1)] = (32, 64, 128),
+        output_dim: Annotated[int, Range(ge=1)] | None = None,
         positions: PositionKind = "learned",
-        dropout: float = 0.1,
+        dropout: Annotated[float, DROPOUT] = 0.1,
     ) -> None:
         super().__init__()
         if not channels or any(c < 1 for c in channels):
@@ -181,9 +182,9 @@ class TorchvisionEncoder(nn.Module):
         image_size: int,
         weights_path: Path | None = None,
         freeze: bool = False,
-        output_dim: int | None = None,
+        output_dim: Annotated[int, Range(ge=1)] | None = None,
         positions: PositionKind = "learned",
-        dropout: float = 0.1,
+        dropout: Annotated[float, DROPOUT] = 0.1,
     ) -> None:
         super().__init__()
         if input_channels not in (1, 3):
@@ -211,8 +212,8 @@ class TorchvisionEncoder(nn.Module):
 
 
 def resnet18(*, input_channels: int, image_size: int, weights_path: Path | None = None, freeze: bool = False,
-             output_dim: int | None = None, positions: PositionKind = "learned",
-             dropout: float = 0.1) -> TorchvisionEncoder:
+             output_dim: Annotated[int, Range(ge=1)] | None = None, positions: PositionKind = "learned",
+             dropout: Annotated[float, DROPOUT] = 0.1) -> TorchvisionEncoder:
     """ResNet-18 (F = 512) as region encoder."""
     return TorchvisionEncoder(backbone="resnet18", input_channels=input_channels, image_size=image_size,
                               weights_path=weights_path, freeze=freeze, output_dim=output_dim,
@@ -220,8 +221,8 @@ def resnet18(*, input_channels: int, image_size: int, weights_path: Path | None 
 
 
 def resnet34(*, input_channels: int, image_size: int, weights_path: Path | None = None, freeze: bool = False,
-             output_dim: int | None = None, positions: PositionKind = "learned",
-             dropout: float = 0.1) -> TorchvisionEncoder:
+             output_dim: Annotated[int, Range(ge=1)] | None = None, positions: PositionKind = "learned",
+             dropout: Annotated[float, DROPOUT] = 0.1) -> TorchvisionEncoder:
     """ResNet-34 (F = 512) as region encoder."""
     return TorchvisionEncoder(backbone="resnet34", input_channels=input_channels, image_size=image_size,
                               weights_path=weights_path, freeze=freeze, output_dim=output_dim,
@@ -229,8 +230,9 @@ def resnet34(*, input_channels: int, image_size: int, weights_path: Path | None 
 
 
 def mobilenet_v3_small(*, input_channels: int, image_size: int, weights_path: Path | None = None,
-                       freeze: bool = False, output_dim: int | None = None, positions: PositionKind = "learned",
-                       dropout: float = 0.1) -> TorchvisionEncoder:
+                       freeze: bool = False, output_dim: Annotated[int, Range(ge=1)] | None = None,
+                       positions: PositionKind = "learned", dropout: Annotated[float, DROPOUT] = 0.1
+                       ) -> TorchvisionEncoder:
     """MobileNetV3-Small (F = 576) as region encoder."""
     return TorchvisionEncoder(backbone="mobilenet_v3_small", input_channels=input_channels,
                               image_size=image_size, weights_path=weights_path, freeze=freeze,
