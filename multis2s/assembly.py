@@ -205,9 +205,10 @@ def _memory_bytes() -> int | None:
         return None
 
 
-def _check_size(config: Config, registry: Registry, origin: str, streams: SourceStreams, target: TargetField
-                ) -> None:
-    """Build the model on the meta device and refuse one whose training copies exceed the machine's memory.
+def _check_size(config: Config, registry: Registry, origin: str, streams: SourceStreams, target: TargetField,
+                copies: int) -> None:
+    """Build the model on the meta device and refuse one whose ``copies`` (weights, gradients, optimizer
+    state when training; the weights alone otherwise) exceed the machine's memory.
 
     A part that cannot be built on the meta device (e.g. it reads a tensor's values) skips the check:
     the real build then reports what goes wrong.
@@ -229,21 +230,22 @@ def _check_size(config: Config, registry: Registry, origin: str, streams: Source
     parts[config.model.decoder.where] = ("decoder", config.model.decoder.type, decoder)
     sizes = {where: sum(p.numel() * p.element_size() for p in module.parameters())
              for where, (_, _, module) in parts.items()}
-    if memory is None or TRAINING_COPIES * sum(sizes.values()) <= memory:
+    if memory is None or copies * sum(sizes.values()) <= memory:
         return
     where = max(sizes, key=sizes.__getitem__)
     kind, name, module = parts[where]
     count = sum(p.numel() for p in module.parameters())
     raise ConfigError(f"{origin}: {where}: {kind} {name!r} has {count:.3g} parameters ({sizes[where] / 1e9:.3g} GB); "
-                      f"training the model needs about {TRAINING_COPIES * sum(sizes.values()) / 1e9:.3g} GB, "
+                      f"{'training ' if copies > 1 else ''}the model needs about "
+                      f"{copies * sum(sizes.values()) / 1e9:.3g} GB, "
                       f"more than this machine's {memory / 1e9:.3g} GB of memory")
 
 
 def build_model(config: Config, registry: Registry, origin: str, streams: SourceStreams,
-                target: TargetField) -> Seq2Seq:
+                target: TargetField, *, training: bool = True) -> Seq2Seq:
     """Each stream's encoder from its plugin, then the decoder sized to the encoders' declared outputs
-    (after checking on the meta device that the model fits in memory)."""
-    _check_size(config, registry, origin, streams, target)
+    (after checking on the meta device that the model fits in memory: to train it, or only to run it)."""
+    _check_size(config, registry, origin, streams, target, TRAINING_COPIES if training else 1)
     encoder, decoder = _parts(config, registry, origin, streams, target)
     return Seq2Seq(encoder=encoder, decoder=decoder)
 

@@ -6,22 +6,67 @@ scheduler and every random generator (:class:`TrainingState`). Files are loaded 
 ``torch.load(..., weights_only=True)``, so loading never runs code. Writes are atomic: a
 temporary file in the same folder is written, flushed to disk and renamed over the target, so a
 crash mid-write never leaves a truncated checkpoint.
+
+A file is a header line, ``torch.save``'s bytes and a trailer with their SHA-256, which loading
+checks before it reads anything, so a damaged or altered file is one line, never a half-read state.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
 from multis2s.errors import CheckpointError
 from multis2s.files import write_atomically
 
-FORMAT = 2
+FORMAT = 3
 """The checkpoint format this version writes and reads."""
+
+HEADER = b"multis2s checkpoint\n"
+TRAILER = b"\nsha256 "
+DIGEST_SIZE = 64
+"""Hex digits of the SHA-256 that ends the file."""
+
+
+class _HashingWriter:
+    """A write-only stream that passes bytes on and hashes them."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.hash = stream, hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def _write(payload: dict[str, Any], stream: BinaryIO) -> None:
+    stream.write(HEADER)
+    hashing = _HashingWriter(stream)
+    torch.save(payload, hashing)
+    stream.write(TRAILER + hashing.hash.hexdigest().encode())
+
+
+def _checked_body(path: Path) -> bytes:
+    """The ``torch.save`` bytes of a checkpoint file, after checking its SHA-256."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    end = len(data) - len(TRAILER) - DIGEST_SIZE
+    if end < len(HEADER) or data[end:end + len(TRAILER)] != TRAILER:
+        raise CheckpointError(f"{path}: damaged checkpoint (its checksum is missing: truncated?)")
+    body = data[len(HEADER):end]
+    if hashlib.sha256(body).hexdigest().encode() != data[end + len(TRAILER):]:
+        raise CheckpointError(f"{path}: damaged checkpoint (checksum mismatch: the file changed after it was "
+                              "written)")
+    return body
 
 
 @dataclass
@@ -30,7 +75,8 @@ class TrainingState:
 
     optimizer: dict[str, Any]
     scheduler: dict[str, Any]
-    rng: dict[str, Any]
+    rng: list[dict[str, Any]]
+    """Each training process's generators (``torch``, ``python``, ``cuda``), by rank."""
 
 
 @dataclass
@@ -49,20 +95,25 @@ class Checkpoint:
     training: TrainingState | None = None
 
     def save(self, path: Path) -> None:
-        """Write the checkpoint to ``path`` atomically (temporary file, fsync, rename)."""
+        """Write the checkpoint to ``path`` atomically (temporary file, fsync, rename), with its checksum."""
         payload = {"format": FORMAT, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
         if self.training is not None:
             payload["training"] = dataclasses.asdict(self.training)
-        write_atomically(path, lambda stream: torch.save(payload, stream))
+        write_atomically(path, lambda stream: _write(payload, stream))
 
     @classmethod
     def load(cls, path: Path) -> "Checkpoint":
-        """The checkpoint at ``path``, on the CPU; a missing, unreadable or other-format file is a
-        one-line CheckpointError."""
+        """The checkpoint at ``path``, on the CPU; a missing, damaged, unreadable or other-format
+        file is a one-line CheckpointError."""
         if not path.is_file():
             raise CheckpointError(f"{path}: checkpoint not found")
-        try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as handle:
+            ours = handle.read(len(HEADER)) == HEADER
+        try:  # an older format is a bare torch.save file: read it only to name its format
+            payload = torch.load(io.BytesIO(_checked_body(path)) if ours else path, map_location="cpu",
+                                 weights_only=True)
+        except CheckpointError:
+            raise
         except Exception as exc:  # torch raises many kinds for a damaged or foreign file
             raise CheckpointError(f"{path}: not a readable multis2s checkpoint ({type(exc).__name__})") from None
         version = payload.get("format") if isinstance(payload, dict) else None

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="which checkpoint of the run to score (default best)")
     evaluate.add_argument("--errors", type=int, default=0, metavar="N",
                           help="also print the N items with the most word errors, aligned")
+    _trust_option(evaluate)
 
     predict = commands.add_parser("predict", help="one output line per input")
     predict.add_argument("run_dir", type=Path)
@@ -64,13 +65,20 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--beam", type=int, help="beam size (1 = greedy; default: the config's eval.search)")
     predict.add_argument("--n-best", type=int, default=1, metavar="K",
                          help="print the K best outputs per input as 'input-number<TAB>score<TAB>text' lines")
+    _trust_option(predict)
 
     attention = commands.add_parser("attention", help="draw the attention map of one input as a PNG")
     attention.add_argument("run_dir", type=Path)
     attention.add_argument("input", metavar="INPUT")
     attention.add_argument("--out", type=Path, required=True,
                            help="PNG file to write (one per stream, FILE.<stream>.png, for several)")
+    _trust_option(attention)
     return parser
+
+
+def _trust_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--trust-plugins", action="store_true",
+                         help="import the plugin modules the run's saved config names (this runs their code)")
 
 
 def _plugins(args) -> int:
@@ -94,7 +102,10 @@ def _plugins(args) -> int:
 def _trained(args) -> Run | None:
     """Train the config into its run folder; None (after saying so) when Ctrl-C stopped it."""
     run = Run.from_config(args.config, args.overrides, args.run_dir)
-    if not run.train(resume=args.resume, force=args.force):
+    finished = run.train(resume=args.resume, force=args.force)
+    if not run.is_main:  # under torchrun, rank 0 alone speaks
+        return run if finished else None
+    if not finished:
         print(f"interrupted: saved {run.folder.checkpoint('last')}; continue with --resume", file=sys.stderr)
         return None
     print(f"trained: {run.folder.path}")
@@ -121,7 +132,7 @@ def _print_results(results: Results) -> None:
 
 
 def _evaluate(args) -> int:
-    run = Run.from_folder(args.run_dir, args.checkpoint)
+    run = Run.from_folder(args.run_dir, args.checkpoint, trust_plugins=args.trust_plugins)
     examples = run.read(args.data) if args.data is not None else run.examples(args.split)
     results = run.evaluate(examples, split=str(args.data) if args.data is not None else args.split,
                            search=run.search(beam=args.beam), progress=not args.json, errors=args.errors)
@@ -136,7 +147,9 @@ def _run(args) -> int:
     trained = _trained(args)
     if trained is None:
         return INTERRUPTED
-    run = Run.from_folder(trained.folder.path)
+    if not trained.is_main:  # under torchrun, rank 0 alone evaluates
+        return 0
+    run = Run.from_folder(trained.folder.path, trust_plugins=True)  # the config the user just gave
     results = run.evaluate(run.examples("test"), split="test", search=run.search(beam=args.beam), progress=True,
                            samples=args.show)
     run.folder.write_results(results.to_dict())
@@ -152,7 +165,7 @@ def _inputs(values: list[str]) -> list[str]:
 
 
 def _predict(args) -> int:
-    run = Run.from_folder(args.run_dir)
+    run = Run.from_folder(args.run_dir, trust_plugins=args.trust_plugins)
     decoded = run.predict(_inputs(args.inputs), search=run.search(beam=args.beam, n_best=args.n_best))
     for number, item in enumerate(decoded, start=1):
         if args.n_best == 1:
@@ -175,7 +188,7 @@ def _draw(pipeline, example, weights, labels: list[str], out: Path, title: str) 
 
 
 def _attention(args) -> int:
-    run = Run.from_folder(args.run_dir)
+    run = Run.from_folder(args.run_dir, trust_plugins=args.trust_plugins)
     (item,) = run.predict([args.input], search=run.search(beam=1))
     best = item.hypotheses[0]
     labels = run.target.tokens(best.tokens) + ["<eos>"]

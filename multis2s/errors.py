@@ -24,3 +24,7 @@ class DataError(Multis2sError):
 
 class CheckpointError(Multis2sError):
     """A run folder or checkpoint that is missing or unreadable."""
+
+
+class TrainingError(Multis2sError):
+    """Training that cannot go on (e.g. the loss stayed non-finite); the run folder keeps its last good state."""

@@ -21,10 +21,11 @@ from multis2s.checkpoint import Checkpoint
 from multis2s.config import ComponentSpec, Config, config_to_dict, flatten, load_config, parse_config
 from multis2s.data.carve import carve
 from multis2s.data.example import Dataset, Example
-from multis2s.data.loader import ExampleTensors, make_loader
+from multis2s.data.loader import Batch, ExampleTensors, make_loader
 from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.device import resolve_device
+from multis2s.distributed import processes_from_environment
 from multis2s.errors import CheckpointError, ConfigError, DataError
 from multis2s.evaluation import Decoded, Results, check_metrics, decode, results_of
 from multis2s.model.seq2seq import Seq2Seq
@@ -37,7 +38,8 @@ from multis2s.train.schedule import check_schedule
 from multis2s.train.trainer import Trainer
 
 RESUMABLE_CHANGES = frozenset({"train.max_steps", "train.max_epochs", "train.early_stopping_patience",
-                               "train.progress", "train.compile", "threads", "device",
+                               "train.progress", "train.compile", "train.save_every",
+                               "train.save_every_minutes", "train.max_bad_steps", "threads", "device",
                                "data.num_workers"})
 """Config keys that ``--resume`` accepts changed without ``--force`` (how long, and where, to train)."""
 
@@ -59,6 +61,8 @@ class Run:
         if config.threads:
             torch.set_num_threads(config.threads)
         self.device = resolve_device(config.device)
+        self.is_main = True
+        """False in the ``torchrun`` processes other than rank 0 after training (they print nothing)."""
         self._dataset: Dataset | None = None
         self._carved: dict[str, list[Example]] | None = None
 
@@ -77,20 +81,28 @@ class Run:
                    folder=RunFolder(run_dir or Path("runs") / Path(path).stem))
 
     @classmethod
-    def from_folder(cls, run_dir: Path, checkpoint: CheckpointName = "best") -> "Run":
-        """The trained run in ``run_dir``, with the weights of its ``best`` (else ``last``) checkpoint."""
+    def from_folder(cls, run_dir: Path, checkpoint: CheckpointName = "best", *, trust_plugins: bool = False
+                    ) -> "Run":
+        """The trained run in ``run_dir``, with the weights of its ``best`` (else ``last``) checkpoint.
+
+        A checkpoint's config may name ``plugins:`` modules, and importing a module runs its code: they
+        are imported only with ``trust_plugins`` (the CLI's ``--trust-plugins``, or a run just trained
+        from the user's own config)."""
         folder = RunFolder(run_dir)
         path = folder.trained_checkpoint(checkpoint)
         saved = Checkpoint.load(path)
         origin = str(folder.config_file)
         config = parse_config(saved.config, origin)
+        if config.plugins and not trust_plugins:
+            raise ConfigError(f"{path}: its config imports the plugin module(s) {shown(config.plugins)}, which "
+                              "would run their code; pass --trust-plugins if you trust this run folder")
         registry = load_registry(config.plugins)
         config, streams = resolve(config, registry, origin)
         streams.load_state(saved.sources)
         target = build_target(config, registry, origin)
         target.load_state(saved.target)
         run = cls(config, registry, streams, target, origin=origin, folder=folder)
-        model = build_model(config, registry, origin, streams, target)
+        model = build_model(config, registry, origin, streams, target, training=False)
         try:
             model.load_state_dict(saved.model)
         except RuntimeError as exc:
@@ -137,7 +149,26 @@ class Run:
                               f"{'; '.join(changed)}; pass --force to resume with it anyway")
 
     def train(self, *, resume: bool = False, force: bool = False) -> bool:
-        """Train into the run folder (continuing its ``last.pt`` with ``resume``); False when Ctrl-C stopped it."""
+        """Train into the run folder (continuing its ``last.pt`` with ``resume``); False when Ctrl-C or
+        SIGTERM stopped it. Under ``torchrun`` every process calls this; rank 0 writes the folder.
+        Nothing in the folder changes before the run is accepted."""
+        processes = processes_from_environment(self.device)
+        self.device = processes.device(self.device)
+        try:
+            return self._train(processes, resume=resume, force=force)
+        finally:
+            processes.close()
+
+    def _probe(self, train: list[Example]) -> Batch:
+        """The first batch of two training examples that load (with ``data.skip_bad``, bad ones are passed over)."""
+        tensors = ExampleTensors(train, self.streams, self.target, train=False, skip_bad=self.config.data.skip_bad)
+        pairs = [list(range(start, min(start + 2, len(train)))) for start in range(0, len(train), 2)]
+        for batch in make_loader(tensors, pairs, num_workers=0, pin_memory=False):
+            if not batch.empty:
+                return batch
+        raise DataError("no training example could be loaded (each was skipped as bad)")
+
+    def _train(self, processes, *, resume: bool, force: bool) -> bool:
         folder, config, origin = self.folder, self.config, self.origin
         if not resume and folder.has_checkpoint():
             raise ConfigError(f"{folder.path}: already holds a trained run; pass --resume to continue it or choose "
@@ -156,21 +187,24 @@ class Run:
         random.seed(config.seed)
         torch.manual_seed(config.seed)
         self.model = build_model(config, self.registry, origin, self.streams, self.target).to(self.device)
-        first = [list(range(min(2, len(train))))]
-        probe = next(iter(make_loader(ExampleTensors(train, self.streams, self.target, train=False), first,
-                                      num_workers=0, pin_memory=False)))
-        check_shapes(self.model, probe.to(self.device), config, origin)
-        folder.path.mkdir(parents=True, exist_ok=True)
-        folder.write_config(config_to_dict(config))
-        folder.metrics.start(resume_step=None if saved is None else saved.progress["step"])
-        trainer = Trainer(self._parts(), train=train, dev=dev, folder=folder, device=self.device)
+        check_shapes(self.model, self._probe(train).to(self.device), config, origin)
+        processes.wait_for_all()  # every process has checked the folder before rank 0 writes to it
+        if processes.is_main:
+            folder.path.mkdir(parents=True, exist_ok=True)
+            folder.remove_temporaries()
+            folder.write_config(config_to_dict(config))
+            folder.metrics.start(resume_step=None if saved is None else saved.progress["step"])
+        trainer = Trainer(self._parts(), train=train, dev=dev, folder=folder, device=self.device,
+                          processes=processes)
         if saved is not None:
             try:
                 trainer.restore(saved)
             except (RuntimeError, ValueError) as exc:
                 raise CheckpointError(f"{folder.checkpoint('last')}: does not match the config's model "
                                       f"({str(exc).splitlines()[0]})") from None
-        return trainer.fit()
+        finished = trainer.fit()
+        self.is_main = processes.is_main
+        return finished
 
     def search(self, *, beam: int | None = None, n_best: int = 1) -> Search:
         """The config's search method; ``beam`` (1 = greedy) and ``n_best`` override it as the CLI's

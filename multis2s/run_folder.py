@@ -2,7 +2,8 @@
 
 ``RUN_DIR/config.yaml`` (the resolved config: every option, defaults included, paths absolute),
 ``RUN_DIR/checkpoints/{last,best}.pt``, ``RUN_DIR/metrics.jsonl`` (one JSON record per line:
-training windows and validations) and, after ``run``, ``RUN_DIR/results.json``.
+training windows and validations) and, after ``run``, ``RUN_DIR/results.json``. Every file is
+written by :mod:`multis2s.files`, readable by its owner only.
 """
 
 from __future__ import annotations
@@ -27,9 +28,18 @@ class MetricsLog:
         self.path = path
 
     def records(self) -> list[dict[str, Any]]:
+        """The records, less a last line cut short by a crash mid-append."""
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        lines = [line for line in self.path.read_text(encoding="utf-8").split("\n") if line.strip()]
+        records = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                if number < len(lines):
+                    raise CheckpointError(f"{self.path}:{number}: not a JSON record") from None
+        return records
 
     def start(self, *, resume_step: int | None) -> None:
         """Empty the log (``resume_step`` None) or keep only the records up to ``resume_step``."""
@@ -58,6 +68,13 @@ class RunFolder:
 
     def checkpoint(self, name: CheckpointName) -> Path:
         return self.path / "checkpoints" / f"{name}.pt"
+
+    def remove_temporaries(self) -> None:
+        """Delete what an atomic write killed midway left behind (``.NAME-…`` beside each file)."""
+        for folder in (self.path, self.path / "checkpoints"):
+            for name in ("config.yaml", "metrics.jsonl", "results.json", "last.pt", "best.pt"):
+                for leftover in folder.glob(f".{name}-*"):
+                    leftover.unlink(missing_ok=True)
 
     def has_checkpoint(self) -> bool:
         """True once training has saved anything here."""

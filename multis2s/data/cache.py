@@ -6,9 +6,12 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
+
+from filelock import FileLock, Timeout
 
 CACHE_ENV = "MULTIS2S_CACHE"
 
@@ -29,18 +32,33 @@ def ensure_corpus(generator: str, options: dict[str, Any], write: Callable[[Path
     """The corpus folder of ``generator`` with ``options``, written by ``write(folder)`` if absent.
 
     ``write`` fills a temporary sibling folder that is renamed into place when it returns, so an
-    interrupted generation never leaves a folder that looks complete.
+    interrupted generation never leaves a folder that looks complete. A lock file beside the folder
+    makes a second process (another run, or another ``torchrun`` rank) wait for the first and reuse
+    its corpus; whoever holds the lock first deletes what a killed generation left behind.
     """
     folder = corpus_dir(generator, options)
     if folder.is_dir():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    lock = FileLock(folder.parent / f".{folder.name}.lock")
     try:
-        write(temporary)
-        (temporary / "options.json").write_text(json.dumps(options, sort_keys=True, default=str))
-        os.replace(temporary, folder)
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"waiting for another process to finish writing {folder}", file=sys.stderr)
+        lock.acquire()
+    try:
+        if folder.is_dir():
+            return folder
+        for leftover in folder.parent.glob(f".{folder.name}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            write(temporary)
+            (temporary / "options.json").write_text(json.dumps(options, sort_keys=True, default=str))
+            os.replace(temporary, folder)
+        finally:
+            if temporary.exists():
+                shutil.rmtree(temporary, ignore_errors=True)
+        return folder
     finally:
-        if temporary.exists():
-            shutil.rmtree(temporary, ignore_errors=True)
-    return folder
+        lock.release()

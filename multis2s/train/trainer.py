@@ -2,8 +2,15 @@
 
 Resuming restores the model, optimizer, scheduler, both random generators and the position in
 the epoch's batch order (which depends only on the seed and the epoch), so a resumed run takes
-exactly the steps the uninterrupted run would have taken. The first Ctrl-C finishes the current
-update, saves ``last.pt`` and stops; a second one stops at once.
+exactly the steps the uninterrupted run would have taken. ``last.pt`` is written before the first
+update, at every validation, every ``train.save_every`` steps and every ``train.save_every_minutes``.
+The first Ctrl-C or SIGTERM finishes the current update, saves ``last.pt`` and stops; a second one
+stops at once. An update whose gradients are not finite is skipped and counted; after
+``train.max_bad_steps`` of them in a row training stops with one line, and weights that are not
+finite are never saved.
+
+Under ``torchrun`` every process trains its shard of each global batch (:mod:`multis2s.distributed`)
+through DistributedDataParallel; rank 0 alone validates and writes the run folder.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import math
 import random
 import signal
+import sys
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -26,6 +34,8 @@ from multis2s.data.example import Example
 from multis2s.data.loader import Batch, EpochBatches, ExampleTensors, make_loader
 from multis2s.data.vocabulary import PAD_ID
 from multis2s.device import autocast, grad_scaler
+from multis2s.distributed import Processes
+from multis2s.errors import TrainingError
 from multis2s.evaluation import decode, metric_direction, score
 from multis2s.loss import sequence_loss
 from multis2s.run_folder import RunFolder
@@ -45,6 +55,8 @@ class Progress:
     best_loss: float = math.inf
     stale_validations: int = 0
     early_stopped: bool = False
+    bad_steps: int = 0
+    """Updates skipped in a row for non-finite gradients."""
 
 
 def is_better(value: float, loss: float, best: float | None, best_loss: float, higher_is_better: bool) -> bool:
@@ -63,9 +75,13 @@ class LogWindow:
     def __init__(self) -> None:
         self.loss, self.tokens, self.examples, self.start = 0.0, 0, 0, time.perf_counter()
         self.waited = 0.0
+        self.skipped_updates = 0
+        self.skipped_items = 0
         self.cells = {"source": [0, 0], "target": [0, 0]}  # real, padded positions
 
     def add(self, loss_sum: float, tokens: int, batch: Batch, waited: float) -> None:
+        if batch.empty:
+            return
         self.loss, self.tokens = self.loss + loss_sum, self.tokens + tokens
         self.examples += len(batch.indices)
         self.waited += waited
@@ -77,14 +93,20 @@ class LogWindow:
         self.cells[side][0] += real
         self.cells[side][1] += padded
 
-    def summary(self) -> dict[str, float]:
-        """Mean loss per token, tokens/s and examples/s over the window, with its tokens and seconds,
-        the share of the time spent waiting for data and the padding share of sources and targets."""
+    def summary(self, processes: Processes, device: torch.device) -> dict[str, float]:
+        """Mean loss per token, tokens/s and examples/s over the window (all processes together),
+        with its tokens and seconds, the share of the time spent waiting for data, the padding
+        share of sources and targets (this process's batches), the updates skipped and the examples
+        left out because they failed to load (``data.skip_bad``)."""
         elapsed = max(time.perf_counter() - self.start, 1e-9)
+        loss, tokens, examples, items = processes.sum([self.loss, self.tokens, self.examples, self.skipped_items],
+                                                      device)
+        tokens, examples = int(tokens), int(examples)
         padding = {f"{side}_padding": 1 - real / max(1, padded) for side, (real, padded) in self.cells.items()}
-        return {"loss": self.loss / max(1, self.tokens), "tokens_per_s": self.tokens / elapsed,
-                "examples_per_s": self.examples / elapsed, "tokens": self.tokens, "seconds": elapsed,
-                "data_wait": self.waited / elapsed, **padding}
+        return {"loss": loss / max(1, tokens), "tokens_per_s": tokens / elapsed,
+                "examples_per_s": examples / elapsed, "tokens": tokens, "seconds": elapsed,
+                "data_wait": self.waited / elapsed, **padding, "skipped_updates": self.skipped_updates,
+                "skipped_items": int(items)}
 
 
 def _optimizer(parts: Parts) -> torch.optim.Optimizer:
@@ -97,49 +119,92 @@ def _optimizer(parts: Parts) -> torch.optim.Optimizer:
     return kind(params, lr=train.lr, betas=train.betas, weight_decay=train.weight_decay, fused=True)
 
 
-class StopRequest:
-    """Turns the first SIGINT into a flag checked between updates; the second interrupts."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C, and what schedulers and ``torchrun`` send to end a job."""
 
-    def __init__(self) -> None:
+
+class StopRequest:
+    """Turns the first SIGINT or SIGTERM into a flag checked between updates; the second interrupts,
+    unless ``repeat_interrupts`` is False (under ``torchrun``, which forwards the signal a process
+    already got from the terminal, and kills the processes itself if they take too long)."""
+
+    def __init__(self, repeat_interrupts: bool = True) -> None:
         self.requested = False
-        self._previous: Any = None
+        self.repeat_interrupts = repeat_interrupts
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> "StopRequest":
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave Ctrl-C alone
-            self._previous = None
+        for number in STOP_SIGNALS:
+            try:
+                self._previous[number] = signal.signal(number, self._handle)
+            except ValueError:  # not the main thread: leave the signals alone
+                break
         return self
 
     def _handle(self, signum, frame) -> None:
-        if self.requested:
+        if self.requested and self.repeat_interrupts:
             raise KeyboardInterrupt
         self.requested = True
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+
+
+@dataclass
+class Update:
+    """What one update did, and what the processes agreed on before it."""
+
+    loss_sum: float
+    tokens: int
+    applied: bool
+    """False when the gradients were not finite and the update was skipped."""
+    empty: bool
+    """Some process's batch had no example that loaded, so no process trained on this one."""
+    stop: bool
+    """Some process was asked to stop."""
+    save: bool
+    """``train.save_every_minutes`` has passed on rank 0."""
+
+
+def _finite(parameters) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in parameters)
 
 
 class Trainer:
     """Trains ``parts.model`` on ``train`` examples, validating on ``dev``, writing into ``folder``."""
 
     def __init__(self, parts: Parts, *, train: list[Example], dev: list[Example], folder: RunFolder,
-                 device: torch.device) -> None:
+                 device: torch.device, processes: Processes = Processes()) -> None:
         self.parts, self.train_examples, self.dev_examples = parts, train, dev
         self.config = parts.config
-        self.folder, self.device = folder, device
+        self.folder, self.device, self.processes = folder, device, processes
         self.model = parts.model
-        self.forward = torch.compile(self.model, dynamic=True) if self.config.train.compile else self.model
+        self.forward = self._wrapped(self.model)
+        if processes.rank:  # the same initial weights everywhere, but each process its own dropout
+            torch.manual_seed(self.config.seed * 1_000_003 + processes.rank)
+            random.seed(self.config.seed * 1_000_003 + processes.rank)
         self.optimizer = _optimizer(parts)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, self.config.train))
         self.scaler = grad_scaler(device, self.config.train.amp)
         self.progress = Progress()
-        self.tensors = ExampleTensors(train, parts.streams, parts.target, train=True)
+        self.tensors = ExampleTensors(train, parts.streams, parts.target, train=True,
+                                      skip_bad=self.config.data.skip_bad)
         self.lengths = [parts.streams.length(e) + len(parts.target.encode(e.target)) for e in train]
         names = list(self.config.eval.metrics)
         self.best_metric = self.config.train.best_metric or (names[0] if names else "loss")
         self.higher_is_better = metric_direction(parts.registry, self.best_metric)
+        self.last_saved = time.monotonic()
+        self.skips_reported = False
+
+    def _wrapped(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The module training calls: DistributedDataParallel over several processes, compiled on request."""
+        if self.processes.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            model = torch.nn.parallel.DistributedDataParallel(
+                model, device_ids=ids, forward_sync_buffers=False, gradient_as_bucket_view=True,
+                find_unused_parameters=len(self.parts.streams.names) > 1)  # a hidden stream leaves its encoder out
+        return torch.compile(model, dynamic=True) if self.config.train.compile else model
 
     def restore(self, checkpoint: Checkpoint) -> None:
         """Continue from a ``last.pt`` checkpoint (weights, optimizer, scheduler, progress, random state)."""
@@ -148,44 +213,81 @@ class Trainer:
         self.optimizer.load_state_dict(training.optimizer)
         self.scheduler.load_state_dict(training.scheduler)
         self.progress = Progress(**checkpoint.progress)
-        torch.set_rng_state(training.rng["torch"])
-        random.setstate(training.rng["python"])
-        if torch.cuda.is_available() and training.rng.get("cuda"):
-            torch.cuda.set_rng_state_all(training.rng["cuda"])
+        rank, saved_by = self.processes.rank, len(training.rng)
+        if saved_by != self.processes.world_size and self.processes.is_main:
+            print(f"note: {self.folder.checkpoint('last')} was written by {saved_by} training process(es) and "
+                  f"resumes on {self.processes.world_size}: each process now sees other batches, so the run "
+                  "will not repeat an uninterrupted one exactly", file=sys.stderr)
+        rng = training.rng[rank] if rank < saved_by else None
+        if rng is not None:
+            torch.set_rng_state(rng["torch"])
+            random.setstate(rng["python"])
+            if torch.cuda.is_available() and rng.get("cuda"):
+                torch.cuda.set_rng_state_all(rng["cuda"])
 
-    def _checkpoint(self, *, full: bool, metrics: dict[str, float] | None = None) -> Checkpoint:
-        training = None
-        if full:
-            rng = {"torch": torch.get_rng_state(), "python": random.getstate(),
-                   "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
-            training = TrainingState(self.optimizer.state_dict(), self.scheduler.state_dict(), rng)
+    def _checkpoint(self, *, metrics: dict[str, float] | None = None,
+                    training: TrainingState | None = None) -> Checkpoint:
         return Checkpoint(config=config_to_dict(self.config), model=self.model.state_dict(),
                           sources=self.parts.streams.state(), target=self.parts.target.state(),
                           progress=asdict(self.progress), metrics=metrics or {}, training=training)
+
+    def _check_finite_weights(self) -> None:
+        if not _finite(self.model.parameters()):
+            raise TrainingError(f"step {self.progress.step}: the weights are no longer finite (is train.lr too "
+                                f"high?); {self.folder.checkpoint('last')} keeps the last finite state")
+
+    def save_last(self) -> None:
+        """Write ``last.pt`` with everything resuming needs (a collective: every process calls it)."""
+        rng = {"torch": torch.get_rng_state(), "python": random.getstate(),
+               "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+        states = self.processes.gather(rng)
+        if self.processes.is_main:
+            self._check_finite_weights()
+            training = TrainingState(self.optimizer.state_dict(), self.scheduler.state_dict(), states)
+            self._checkpoint(training=training).save(self.folder.checkpoint("last"))
+        self.last_saved = time.monotonic()
 
     def _epoch_batches(self) -> list[list[int]]:
         data = self.config.data
         return bucketed_batches(self.lengths, batch_size=data.batch_size, unit=data.batch_unit,
                                 seed=self.config.seed * 1000 + self.progress.epoch)
 
-    def _update(self, batch: Batch) -> tuple[float, int]:
-        """One optimiser update; returns (summed loss, target tokens)."""
-        train = self.config.train
+    def _save_due(self) -> bool:
+        minutes = self.config.train.save_every_minutes
+        return bool(minutes) and self.processes.is_main and time.monotonic() - self.last_saved >= minutes * 60
+
+    def _update(self, batch: Batch, counts: bool, stop: StopRequest) -> Update:
+        """One optimiser update on this process's part of a global batch (``counts`` False: a
+        stand-in with weight 0 for a process whose part is empty). The loss is normalised by the
+        target tokens of the whole global batch, so the averaged gradient is that of one process.
+        A batch in which no example loaded (``data.skip_bad``) skips the update on every process."""
+        train, processes = self.config.train, self.processes
+        local_tokens = int((batch.targets_out != PAD_ID).sum()) if counts else 0
+        tokens, empties, stops, saves = processes.sum(
+            [local_tokens, float(batch.empty), float(stop.requested), float(self._save_due())], self.device)
+        if empties:
+            return Update(0.0, 0, False, True, stops > 0, saves > 0)
+        batch = batch.to(self.device)
         self.model.train()
         with autocast(self.device, train.amp):
             log_probs, _ = self.forward(batch.sources, batch.source_lengths, batch.targets_in,
                                         teacher_forcing_ratio(self.progress.step, train))
-        loss_sum, tokens = sequence_loss(log_probs, batch.targets_out, pad_id=PAD_ID,
-                                         label_smoothing=train.label_smoothing)
+        loss_sum, _ = sequence_loss(log_probs, batch.targets_out, pad_id=PAD_ID, label_smoothing=train.label_smoothing)
         self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss_sum / max(1, tokens)).backward()
+        weight = processes.world_size if counts else 0
+        self.scaler.scale(loss_sum * weight / max(1, tokens)).backward()
+        self.scaler.unscale_(self.optimizer)
+        parameters = [p for p in self.model.parameters() if p.grad is not None]
         if train.clip_grad_norm:
-            self.scaler.unscale_(self.optimizer)
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), train.clip_grad_norm)
-        self.scaler.step(self.optimizer)
+            norm = torch.nn.utils.clip_grad_norm_(parameters, train.clip_grad_norm)
+        else:
+            norm = torch.nn.utils.get_total_norm([p.grad for p in parameters])
+        applied = bool(torch.isfinite(norm))  # equal on every process: the gradients were reduced
+        if applied or self.scaler.is_enabled():  # the loss scaler skips non-finite steps itself
+            self.scaler.step(self.optimizer)
+            self.scheduler.step()  # the schedule counts the optimiser's updates
         self.scaler.update()
-        self.scheduler.step()
-        return loss_sum.item(), tokens
+        return Update(loss_sum.item() if counts else 0.0, local_tokens, applied, False, stops > 0, saves > 0)
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
@@ -215,8 +317,9 @@ class Trainer:
         value, loss = results[self.best_metric], results["loss"]
         better = is_better(value, loss, self.progress.best, self.progress.best_loss, self.higher_is_better)
         if better:
+            self._check_finite_weights()
             self.progress.best, self.progress.best_loss, self.progress.stale_validations = value, loss, 0
-            self._checkpoint(full=False, metrics=results).save(self.folder.checkpoint("best"))
+            self._checkpoint(metrics=results).save(self.folder.checkpoint("best"))
         else:
             self.progress.stale_validations += 1
         self.folder.metrics.append({"step": self.progress.step, "epoch": self.progress.epoch, "split": "dev", **results,
@@ -224,56 +327,101 @@ class Trainer:
         patience = self.config.train.early_stopping_patience
         return patience is not None and self.progress.stale_validations >= patience
 
+    def _validation(self) -> None:
+        """Validate on rank 0 (the others wait) and agree on early stopping."""
+        early = self._after_validation(self.validate()) if self.processes.is_main else False
+        self.progress.early_stopped = self.processes.from_main(early)
+
     def _done(self) -> bool:
         train, progress = self.config.train, self.progress
         return progress.early_stopped or progress.epoch >= train.max_epochs or (
             train.max_steps is not None and progress.step >= train.max_steps)
 
+    def _count(self, update: Update, window: LogWindow) -> None:
+        """Advance the step; count a skipped update, and stop after ``train.max_bad_steps`` in a row."""
+        progress = self.progress
+        progress.step += 1
+        progress.batch_in_epoch += 1
+        if update.empty:
+            return
+        progress.bad_steps = 0 if update.applied else progress.bad_steps + 1
+        window.skipped_updates += not update.applied
+        limit = self.config.train.max_bad_steps
+        if progress.bad_steps >= limit:
+            raise TrainingError(f"step {progress.step}: the gradients were not finite for {limit} updates in a row "
+                                f"(train.max_bad_steps); lower train.lr or check the data; "
+                                f"{self.folder.checkpoint('last')} keeps the last good state")
+
+    def _report_skips(self, batch: Batch, window: LogWindow) -> None:
+        """Count examples that failed to load; say why the first time."""
+        if batch.skipped and not self.skips_reported:
+            print(f"skipped (data.skip_bad): {batch.skip_reasons[0]}; later skips are counted as skipped_items in "
+                  f"{self.folder.metrics.path.name}", file=sys.stderr)
+            self.skips_reported = True
+        window.skipped_items += batch.skipped
+
+    def _log(self, window: LogWindow, bar: tqdm) -> None:
+        record = {"step": self.progress.step, "epoch": self.progress.epoch, "split": "train",
+                  "lr": self.scheduler.get_last_lr()[0], **window.summary(self.processes, self.device)}
+        if self.processes.is_main:
+            self.folder.metrics.append(record)
+        bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
+
+    def _shards(self) -> tuple[list[list[int]], list[bool]]:
+        """This process's part of each remaining batch of the epoch, and whether it counts."""
+        parts = [self.processes.shard(b) for b in self._epoch_batches()[self.progress.batch_in_epoch:]]
+        return [part for part, _ in parts], [counts for _, counts in parts]
+
     def fit(self) -> bool:
-        """Train until max_steps / max_epochs / early stopping. False when stopped by Ctrl-C."""
-        train = self.config.train
+        """Train until max_steps / max_epochs / early stopping. False when stopped by Ctrl-C or SIGTERM."""
+        train, processes = self.config.train, self.processes
         steps_per_epoch = len(self._epoch_batches())
         total = train.max_steps or train.max_epochs * steps_per_epoch
-        bar = tqdm(total=total, initial=min(total, self.progress.step), disable=not train.progress,
-                   unit="step", dynamic_ncols=True, desc="training")
+        bar = tqdm(total=total, initial=min(total, self.progress.step), disable=not (train.progress and
+                   processes.is_main), unit="step", dynamic_ncols=True, desc="training")
         window = LogWindow()
         epoch_batches = EpochBatches()
         loader = make_loader(self.tensors, epoch_batches, num_workers=self.config.data.num_workers,
                              pin_memory=self.device.type == "cuda",
-                             seed=self.config.seed * 1000 + self.progress.epoch)
-        with StopRequest() as stop:
-            while not self._done() and not stop.requested:
-                epoch_batches.batches = self._epoch_batches()[self.progress.batch_in_epoch:]
+                             seed=(self.config.seed * 1000 + self.progress.epoch) * processes.world_size
+                             + processes.rank)
+        if self.progress.step == 0:
+            self.save_last()  # resumable before any work
+        stopped = False
+        with StopRequest(repeat_interrupts=not processes.distributed) as stop:
+            while not self._done() and not stopped:
+                epoch_batches.batches, counting = self._shards()
                 asked = time.perf_counter()
-                for batch in loader:
+                for batch, counts in zip(loader, counting):
                     waited = time.perf_counter() - asked
-                    loss_sum, tokens = self._update(batch.to(self.device))
-                    if not math.isfinite(loss_sum):
-                        raise FloatingPointError(f"loss is {loss_sum} at step {self.progress.step}")
-                    self.progress.step += 1
-                    self.progress.batch_in_epoch += 1
-                    window.add(loss_sum, tokens, batch, waited)
+                    update = self._update(batch, counts, stop)
+                    self._count(update, window)
+                    stopped = update.stop
+                    self._report_skips(batch, window)
+                    if counts:
+                        window.add(update.loss_sum, update.tokens, batch, waited)
                     bar.update(1)
                     if self.progress.step % train.log_every == 0:
-                        record = {"step": self.progress.step, "epoch": self.progress.epoch, "split": "train",
-                                  "lr": self.scheduler.get_last_lr()[0], **window.summary()}
-                        self.folder.metrics.append(record)
-                        bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
+                        self._log(window, bar)
                         window = LogWindow()
-                    if self.progress.step % train.validate_every == 0:
-                        paused = time.perf_counter()
-                        self.progress.early_stopped = self._after_validation(self.validate())
-                        self._checkpoint(full=True).save(self.folder.checkpoint("last"))
-                        window.start += time.perf_counter() - paused  # throughput counts training only
-                    if self._done() or stop.requested:
+                    paused = time.perf_counter()
+                    validated = self.progress.step % train.validate_every == 0
+                    if validated:
+                        self._validation()
+                    finishing = self._done() or stopped  # the last save follows the loop
+                    every = bool(train.save_every) and self.progress.step % train.save_every == 0
+                    if not finishing and (validated or update.save or every):
+                        self.save_last()
+                    window.start += time.perf_counter() - paused  # throughput counts training only
+                    if finishing:
                         break
                     asked = time.perf_counter()
                 else:
                     self.progress.epoch += 1
                     self.progress.batch_in_epoch = 0
             bar.close()
-            interrupted = stop.requested and not self._done()
+            interrupted = stopped and not self._done()
             if not interrupted and self.progress.step % train.validate_every != 0:
-                self.progress.early_stopped = self._after_validation(self.validate())
-            self._checkpoint(full=True).save(self.folder.checkpoint("last"))
+                self._validation()
+            self.save_last()
         return not interrupted

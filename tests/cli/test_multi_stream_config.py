@@ -94,15 +94,16 @@ def test_two_streams_train_evaluate_and_predict(tmp_path, capsys):
     results = json.loads((run / "results.json").read_text())
     assert results["num_examples"] == 12 and "exact_match" in results["metrics"]
     capsys.readouterr()
-    assert main(["predict", str(run), "ours=a b c,theirs=c b a", "ours=d e"]) == 0
+    trust = "--trust-plugins"  # the config names this test module as a plugin
+    assert main(["predict", str(run), "ours=a b c,theirs=c b a", "ours=d e", trust]) == 0
     assert capsys.readouterr().out.count("\n") == 2  # one line per input, empty outputs included
-    assert main(["predict", str(run), "a b c"]) == 2
+    assert main(["predict", str(run), "a b c", trust]) == 2
     assert "expected stream=item pairs" in capsys.readouterr().err
-    assert main(["predict", str(run), "text=a b c"]) == 2
+    assert main(["predict", str(run), "text=a b c", trust]) == 2
     assert "unknown stream(s) 'text'; this model reads ours, theirs" in capsys.readouterr().err
-    assert main(["attention", str(run), "ours=a b c,theirs=c b a", "--out", str(tmp_path / "att.png")]) == 0
+    assert main(["attention", str(run), "ours=a b c,theirs=c b a", "--out", str(tmp_path / "att.png"), trust]) == 0
     assert (tmp_path / "att.ours.png").stat().st_size > 0 and (tmp_path / "att.theirs.png").stat().st_size > 0
-    assert main(["attention", str(run), "ours=a b c", "--out", str(tmp_path / "one.png")]) == 0
+    assert main(["attention", str(run), "ours=a b c", "--out", str(tmp_path / "one.png"), trust]) == 0
     assert (tmp_path / "one.ours.png").exists() and not (tmp_path / "one.theirs.png").exists()
 
 

@@ -30,6 +30,19 @@ def test_readme_plugin_registers_and_trains(tiny_config, tmp_path, monkeypatch):
     assert (run / "results.json").exists()
 
 
+def test_a_run_folder_imports_its_plugin_modules_only_when_trusted(tiny_config, tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_encoders.py").write_text(_example_source())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run = tmp_path / "run"
+    assert main(["train", str(tiny_config), "-o", str(run), "plugins=[my_encoders]",
+                 "model.encoder={type: conv, channels: 16, layers: 2}", "train.max_steps=3"]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(run), "a b"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "imports the plugin module(s) ['my_encoders']" in err[0] and "--trust-plugins" in err[0]
+    assert main(["predict", str(run), "a b", "--trust-plugins"]) == 0
+
+
 def test_readme_plugin_honours_padding(tmp_path, monkeypatch):
     (tmp_path / "my_encoders.py").write_text(_example_source())
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -15,7 +15,7 @@ from multis2s.errors import CheckpointError
 def checkpoint(**changes) -> Checkpoint:
     values = dict(config={"seed": 1}, model={"w": torch.arange(3.0)}, sources={"source": {"vocabulary": ["a"]}},
                   target={"vocabulary": ["<pad>"]}, progress={"step": 4}, metrics={"loss": 1.5},
-                  training=TrainingState({"state": {}}, {"last_epoch": 4}, {"torch": torch.get_rng_state()}))
+                  training=TrainingState({"state": {}}, {"last_epoch": 4}, [{"torch": torch.get_rng_state()}]))
     values.update(changes)
     return Checkpoint(**values)
 
@@ -50,7 +50,7 @@ def test_an_older_run_folder_fails_with_one_line_on_the_command_line(tmp_path, c
     torch.save({"format": 1, "config": {}}, tmp_path / "run" / "checkpoints" / "best.pt")
     assert main(["evaluate", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "written by format 1; this version reads format 2" in err[0]
+    assert len(err) == 1 and f"written by format 1; this version reads format {FORMAT}" in err[0]
 
 
 def test_a_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
@@ -66,3 +66,15 @@ def test_a_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert Checkpoint.load(path).progress == {"step": 4}
     assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+def test_a_damaged_or_cut_checkpoint_fails_its_checksum_in_one_line(tmp_path):
+    path = tmp_path / "last.pt"
+    checkpoint().save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] + bytes([data[len(data) // 2] ^ 1]) + data[len(data) // 2 + 1:])
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        Checkpoint.load(path)
+    path.write_bytes(data[:-10])
+    with pytest.raises(CheckpointError, match="checksum is missing"):
+        Checkpoint.load(path)

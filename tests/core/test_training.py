@@ -88,11 +88,11 @@ def test_ctrl_c_saves_last_checkpoint_and_exits_cleanly(tiny_config, tmp_path, m
     original = trainer.Trainer._update
     calls = {"n": 0}
 
-    def update_then_interrupt(self, batch):
+    def update_then_interrupt(self, *args):
         calls["n"] += 1
         if calls["n"] == 5:
             os.kill(os.getpid(), signal.SIGINT)
-        return original(self, batch)
+        return original(self, *args)
 
     monkeypatch.setattr(trainer.Trainer, "_update", update_then_interrupt)
     assert threading.current_thread() is threading.main_thread()
