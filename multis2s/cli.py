@@ -13,7 +13,7 @@ from pathlib import Path
 
 from multis2s.assembly import supplied_names
 from multis2s.data.streams import stream_files
-from multis2s.errors import Multis2sError
+from multis2s.errors import DataError, Multis2sError
 from multis2s.evaluation import Results
 from multis2s.options import describe_options
 from multis2s.plots import plot_attention
@@ -157,10 +157,30 @@ def _run(args) -> int:
     return 0
 
 
+MAX_INPUT_CHARS = 100_000
+"""The longest line ``predict -`` reads from standard input."""
+
+
+def _stdin_lines() -> list[str]:
+    """Standard input split on newlines only (a ``\r`` before one is dropped), each line bounded."""
+    lines = []
+    for number, raw in enumerate(iter(lambda: sys.stdin.buffer.readline(4 * MAX_INPUT_CHARS + 2), b""), start=1):
+        if not raw.endswith(b"\n") and len(raw) > 4 * MAX_INPUT_CHARS:
+            raise DataError(f"standard input, line {number}: longer than {MAX_INPUT_CHARS} characters")
+        try:
+            line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+        except UnicodeDecodeError:
+            raise DataError(f"standard input, line {number}: not UTF-8 text") from None
+        if len(line) > MAX_INPUT_CHARS:
+            raise DataError(f"standard input, line {number}: longer than {MAX_INPUT_CHARS} characters")
+        lines.append(line)
+    return lines
+
+
 def _inputs(values: list[str]) -> list[str]:
     lines: list[str] = []
     for value in values:
-        lines.extend(line.rstrip("\n") for line in sys.stdin) if value == "-" else lines.append(value)
+        lines.extend(_stdin_lines()) if value == "-" else lines.append(value)
     return lines
 
 

@@ -33,10 +33,6 @@ def check_schedule(train: TrainConfig, origin: str) -> None:
     """Schedules that decay to an end need ``max_steps``."""
     if train.schedule in ("linear", "cosine") and not train.max_steps:
         raise ConfigError(f"{origin}: train.schedule: {train.schedule!r} needs train.max_steps")
-    for key in ("teacher_forcing", "teacher_forcing_end"):
-        value = getattr(train, key)
-        if value is not None and not 0.0 <= value <= 1.0:
-            raise ConfigError(f"{origin}: train.{key}: must be between 0 and 1, got {value}")
 
 
 def teacher_forcing_ratio(step: int, train: TrainConfig) -> float:

@@ -100,3 +100,20 @@ def test_python_dash_m_runs_the_command_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "multis2s", "plugins"], capture_output=True, text=True,
                           env={**os.environ, "MULTIS2S_DISABLE_PLUGIN_AUTOLOAD": "1"}, timeout=120)
     assert done.returncode == 0 and "decoder" in done.stdout and "search" in done.stdout
+
+
+def test_predict_reads_standard_input_split_on_newlines_only(tiny_config, tmp_path, monkeypatch, capsys):
+    import io
+    import types
+
+    run = tmp_path / "run"
+    assert main(["train", str(tiny_config), "-o", str(run), "train.max_steps=2"]) == 0
+    capsys.readouterr()
+    text = "s1 s2\u2028s3\r\ns4\x0bs5\n".encode()  # two lines: U+2028 and \x0b stay inside theirs
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(text)))
+    assert main(["predict", str(run), "-"]) == 0
+    assert capsys.readouterr().out.count("\n") == 2
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(b"s1 " * 200_000)))
+    assert main(["predict", str(run), "-"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: standard input, line 1: longer than 100000 characters"]
