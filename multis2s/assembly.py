@@ -146,11 +146,25 @@ def build_dataset(config: Config, registry: Registry, origin: str) -> Dataset:
     return _build(registry, "datasets", spec, origin, supplied)
 
 
-def build_target(config: Config, registry: Registry, origin: str) -> TargetField:
-    """The target field with an empty vocabulary (fit it on the training targets, or load its state)."""
+def build_target(config: Config, registry: Registry, origin: str,
+                 streams: SourceStreams | None = None) -> TargetField:
+    """The target field with an empty vocabulary (fit it on the training targets, or load its state).
+
+    A tokenizer with ``bind`` (``shared``: the targets use a source stream's tokenizer) is given the
+    source ``streams`` here, before anything is fitted; without them it is a ConfigError.
+    """
     spec = config.data.target.tokenizer
     tokenizer = _build(registry, "tokenizers", spec, origin, {})
     return TargetField(tokenizer, Vocabulary([]), normalise=config.data.target.normalise)
+    bind = getattr(tokenizer, "bind", None)
+    if callable(bind):
+        if streams is None:
+            raise ConfigError(f"{origin}: {spec.where}: tokenizer {spec.type!r} uses a source stream's tokenizer, "
+                              "but this command builds the target field without the source streams")
+        try:
+            bind(streams)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: {spec.where}.{exc}") from None
 
 
 def build_search(config: Config, registry: Registry, origin: str, spec: ComponentSpec | None = None) -> Search:

@@ -109,8 +109,19 @@ def register_datasets(register):
 def register_tokenizers(register):
     """Register target (and text source) tokenizers.
 
-    Called once per registry build. The factory builds an object with
-    ``tokenize(text) -> list[str]`` and ``detokenize(tokens) -> str``.
+    Called once per registry build. The factory, called with the tokenizer's options (its
+    keyword-only arguments, ``data.target.tokenizer`` or ``data.source.tokenizer``), builds an
+    object with ``tokenize(text) -> list[str]`` and ``detokenize(tokens) -> str``
+    (:class:`multis2s.data.target.Tokenizer`).
+
+    A tokenizer that learns from the training text (subword units) also has ``fit(texts)``,
+    ``state() -> dict`` and ``load_state(state)``, all three: the target field (and the text source
+    pipeline) calls ``fit`` once when a run starts, on the training split's texts of its side and
+    before its vocabulary is built; ``state()`` is plain data (lists, numbers, strings, bytes)
+    saved in the checkpoint, which ``load_state`` restores for ``predict`` and ``--resume``. ``fit``
+    raises ValueError whose one-line message starts with the option it is about (``vocab_size:
+    …``). Optional ``bind(streams)``: a target tokenizer that uses a source stream's tokenizer is
+    given the :class:`multis2s.data.streams.SourceStreams` before anything is fitted.
     """
 
 

@@ -22,10 +22,14 @@ def register_modalities(register):
 
 @hookimpl
 def register_tokenizers(register):
-    from multis2s_text.tokenizers import CharTokenizer, WordTokenizer
+    from multis2s_text.tokenizers import CharTokenizer, SentencePieceTokenizer, SharedTokenizer, WordTokenizer
 
     register("word", WordTokenizer, modality="any", help="white-space separated words")
     register("char", CharTokenizer, modality="any", help="characters, spaces as ▁")
+    register("sentencepiece", SentencePieceTokenizer, modality="any",
+             help="subword units (unigram or BPE) learned on the training text, saved in the checkpoint")
+    register("shared", SharedTokenizer, modality="any",
+             help="targets only: a text source stream's tokenizer, learned on sources and targets")
 
 
 @hookimpl
