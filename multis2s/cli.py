@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     attention.add_argument("--out", type=Path, required=True,
                            help="PNG file to write (one per stream, FILE.<stream>.png, for several)")
     _trust_option(attention)
+
+    new_plugin = commands.add_parser("new-plugin", help="write a plugin package, ready for pip install -e")
+    new_plugin.add_argument("name", help="its package name (also its component's name): lower case, digits, _")
+    new_plugin.add_argument("--kind", choices=("encoder", "dataset", "metric", "modality"), default="encoder",
+                            help="what it registers (default encoder)")
+    new_plugin.add_argument("-o", "--out", type=Path, default=Path("."),
+                            help="the folder to write NAME/ into (default: the working directory)")
     return parser
 
 
@@ -222,8 +229,17 @@ def _attention(args) -> int:
     return 0
 
 
+def _new_plugin(args) -> int:
+    from multis2s.scaffold import write_plugin
+
+    folder = write_plugin(args.name, args.kind, args.out)
+    print(f"wrote {folder}: a plugin package registering the {args.kind} {args.name!r}")
+    print(f"next: pip install -e {folder} && (cd {folder} && python -m pytest -q)")
+    return 0
+
+
 COMMANDS = {"plugins": _plugins, "train": _train, "run": _run, "evaluate": _evaluate, "predict": _predict,
-            "attention": _attention}
+            "attention": _attention, "new-plugin": _new_plugin}
 
 
 def main(argv: list[str] | None = None) -> int:
