@@ -34,9 +34,19 @@ def register_tokenizers(register):
 
 @hookimpl
 def register_datasets(register):
-    from multis2s_text.datasets import ParallelFiles, en_fr_dataset, scan_dataset, symbols_dataset
+    from multis2s_text.datasets import ParallelFiles, en_fr_dataset, scan_dataset, symbols_dataset, text_to_code_dataset
 
     register("parallel", ParallelFiles, modality="any", help="your files: TSV, JSON lines or src/tgt line files")
     register("symbols", symbols_dataset, modality="text", help="copy / reverse random symbol strings (generated)")
     register("scan", scan_dataset, modality="text", help="SCAN commands → actions, simple/length/addjump (generated)")
     register("en_fr", en_fr_dataset, modality="text", help="English → French from a grammar (generated)")
+    register("text_to_code", text_to_code_dataset, modality="text",
+             help="English requests over numbers and lists → Python expressions (generated)")
+
+
+@hookimpl
+def register_metrics(register):
+    from multis2s_text.code_metrics import ExecutionAccuracy
+
+    register("execution_accuracy", ExecutionAccuracy, modality="text",
+             help="% of programs whose value (bounded ast evaluator, never eval) equals a reference's")

@@ -167,3 +167,23 @@ def en_fr_dataset(*, train_size: int = 10000, dev_size: int = 500, test_size: in
 
     options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
     return SplitFolder(ensure_corpus("en_fr", options, write), skip_bad=skip_bad)
+
+
+def text_to_code_dataset(*, train_size: int = 20000, dev_size: int = 500, test_size: int = 2000, seed: int = 1,
+                         skip_bad: bool = False) -> SplitFolder:
+    """English requests over numbers and lists → Python expressions; dev and test hold numbers and
+    phrasings never seen in training (see :mod:`multis2s_text.code_grammar`).
+
+    Args:
+        train_size, dev_size, test_size: requests per split (no request occurs in two splits).
+        seed: the generator's seed; it also picks the held-out numbers and phrasings.
+        skip_bad: supplied from ``data.skip_bad``.
+    """
+    from multis2s_text import code_grammar
+
+    def write(folder: Path) -> None:
+        for name, pairs in code_grammar.generate_splits(train_size, dev_size, test_size, seed).items():
+            _write_tsv(folder / f"{name}.tsv", pairs)
+
+    options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
+    return SplitFolder(ensure_corpus("text_to_code", options, write), skip_bad=skip_bad)
