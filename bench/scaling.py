@@ -93,7 +93,7 @@ def measure_point(decoder: str, length: int, batch: int, target: int, threads: i
     optimizer = torch.optim.Adam(model.parameters(), 1e-3)
 
     def step() -> None:
-        log_probs, _ = model(sources, lengths, targets[:, :-1])
+        log_probs = model(sources, lengths, targets[:, :-1]).log_probs
         loss, tokens = sequence_loss(log_probs, targets[:, 1:], pad_id=0)
         optimizer.zero_grad()
         (loss / tokens).backward()

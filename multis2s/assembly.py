@@ -31,6 +31,7 @@ from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.data.vocabulary import PAD_ID, Vocabulary
 from multis2s.errors import ConfigError, PluginError
+from multis2s.model.ctc import CTCHead
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.model.streams import StreamEncoders
 from multis2s.options import cut
@@ -155,7 +156,6 @@ def build_target(config: Config, registry: Registry, origin: str,
     """
     spec = config.data.target.tokenizer
     tokenizer = _build(registry, "tokenizers", spec, origin, {})
-    return TargetField(tokenizer, Vocabulary([]), normalise=config.data.target.normalise)
     bind = getattr(tokenizer, "bind", None)
     if callable(bind):
         if streams is None:
@@ -165,6 +165,7 @@ def build_target(config: Config, registry: Registry, origin: str,
             bind(streams)
         except ValueError as exc:
             raise ConfigError(f"{origin}: {spec.where}.{exc}") from None
+    return TargetField(tokenizer, Vocabulary([]), normalise=config.data.target.normalise)
 
 
 def build_search(config: Config, registry: Registry, origin: str, spec: ComponentSpec | None = None) -> Search:
@@ -261,7 +262,11 @@ def build_model(config: Config, registry: Registry, origin: str, streams: Source
     (after checking on the meta device that the model fits in memory: to train it, or only to run it)."""
     _check_size(config, registry, origin, streams, target, TRAINING_COPIES if training else 1)
     encoder, decoder = _parts(config, registry, origin, streams, target)
-    return Seq2Seq(encoder=encoder, decoder=decoder)
+    if not config.model.ctc_weight:
+        return Seq2Seq(encoder=encoder, decoder=decoder)
+    stream = config.model.ctc_stream or next(iter(config.model.encoders))
+    head = CTCHead(memory_dim=encoder.output_dims[stream], vocab_size=len(target.vocabulary))
+    return Seq2Seq(encoder=encoder, decoder=decoder, ctc=head, ctc_stream=stream)
 
 
 @torch.no_grad()
@@ -286,7 +291,7 @@ def check_shapes(model: Seq2Seq, batch: Batch, config: Config, origin: str) -> N
             if state is not None and (state_dim == 0 or tuple(state.shape) != (size, state_dim)):
                 raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} declares state_dim={state_dim} "
                                   f"but returned a final_state of shape {tuple(state.shape)}")
-        log_probs, _ = model(batch.sources, batch.source_lengths, batch.targets_in)
+        log_probs = model(batch.sources, batch.source_lengths, batch.targets_in).log_probs
         expected = (size, batch.targets_in.size(1), model.decoder.vocab_size)
         if tuple(log_probs.shape) != expected:
             raise ConfigError(f"{origin}: model.decoder: output of shape {tuple(log_probs.shape)}, "

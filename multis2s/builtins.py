@@ -30,10 +30,13 @@ def register_attentions(register):
 @hookimpl
 def register_searches(register):
     from multis2s.search.beam import BeamSearch
+    from multis2s.search.ctc_greedy import CTCGreedySearch
     from multis2s.search.greedy import GreedySearch
 
     register("greedy", GreedySearch, modality="any", help="the most probable token at every step")
-    register("beam", BeamSearch, modality="any", help="batched beam search with GNMT length penalty, n-best")
+    register("beam", BeamSearch, modality="any",
+             help="batched beam search with GNMT length penalty, n-best, optional joint CTC scores")
+    register("ctc_greedy", CTCGreedySearch, modality="any", help="best path of the CTC head (model.ctc_weight)")
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""The command line: ``multis2s plugins | train | evaluate | predict | attention | run``.
+"""The command line: ``multis2s plugins | train | evaluate | predict | attention | run | config | average``.
 
 ``main(argv) -> int`` runs in-process (the tests call it). It parses, calls :class:`~multis2s.run.Run`
 and prints. User errors print one line to stderr and return 2; a traceback is a bug.
@@ -20,12 +20,14 @@ from multis2s.plots import plot_attention
 from multis2s.plugins import load_registry
 from multis2s.registry import SINGULAR
 from multis2s.run import Run
+from multis2s.run_folder import RunFolder
 
 INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="multis2s", description="Sequence-to-sequence learning across modalities.")
+    parser.add_argument("--version", action="version", version=f"multis2s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     plugins = commands.add_parser("plugins", help="list every registered component")
@@ -52,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--data", type=Path, help="a data file in the dataset's format")
     evaluate.add_argument("--beam", type=int, help="beam size (1 = greedy; default: the config's eval.search)")
     evaluate.add_argument("--json", action="store_true", help="print a JSON object")
-    evaluate.add_argument("--checkpoint", choices=("best", "last"), default="best",
-                          help="which checkpoint of the run to score (default best)")
+    evaluate.add_argument("--checkpoint", default="best", metavar="NAME",
+                          help="which checkpoint to score: best (default), last, another in RUN_DIR/checkpoints "
+                               "(average, step-0000500) or a file")
     evaluate.add_argument("--errors", type=int, default=0, metavar="N",
                           help="also print the N items with the most word errors, aligned")
     _trust_option(evaluate)
@@ -73,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     attention.add_argument("--out", type=Path, required=True,
                            help="PNG file to write (one per stream, FILE.<stream>.png, for several)")
     _trust_option(attention)
+
+    config = commands.add_parser("config", help="print the fully resolved config (every option, defaults included)")
+    config.add_argument("config", type=Path, help="YAML config file")
+    config.add_argument("overrides", nargs="*", metavar="key.path=value", help="config overrides")
+
+    average = commands.add_parser("average", help="average the weights of a run's last step checkpoints")
+    average.add_argument("run_dir", type=Path)
+    average.add_argument("--last", type=int, required=True, metavar="N",
+                         help="how many of the newest step checkpoints (train.keep_checkpoints) to average")
+    average.add_argument("-o", "--out", type=Path,
+                         help="checkpoint file to write (default RUN_DIR/checkpoints/average.pt)")
 
     new_plugin = commands.add_parser("new-plugin", help="write a plugin package, ready for pip install -e")
     new_plugin.add_argument("name", help="its package name (also its component's name): lower case, digits, _")
@@ -229,6 +243,32 @@ def _attention(args) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("multis2s")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _config(args) -> int:
+    import yaml
+
+    from multis2s.config import config_to_dict
+
+    run = Run.from_config(args.config, args.overrides)
+    print(yaml.safe_dump(config_to_dict(run.config), sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def _average(args) -> int:
+    from multis2s.averaging import average_run
+
+    print(f"wrote {average_run(RunFolder(args.run_dir), args.last, args.out)}")
+    return 0
+
+
 def _new_plugin(args) -> int:
     from multis2s.scaffold import write_plugin
 
@@ -239,14 +279,15 @@ def _new_plugin(args) -> int:
 
 
 COMMANDS = {"plugins": _plugins, "train": _train, "run": _run, "evaluate": _evaluate, "predict": _predict,
-            "attention": _attention, "new-plugin": _new_plugin}
+            "attention": _attention, "config": _config, "average": _average, "new-plugin": _new_plugin}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and (args.command not in ("train", "run") or any("=" not in e or e.startswith("-") for e in extra)):
+    takes_overrides = args.command in ("train", "run", "config")
+    if extra and (not takes_overrides or any("=" not in e or e.startswith("-") for e in extra)):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
         args.overrides = [*args.overrides, *extra]

@@ -103,12 +103,15 @@ class ModelConfig:
     """The encoder of each named stream, and the decoder.
 
     ``stream_dropout`` is the chance, per training example, that one of its streams is hidden from
-    the decoder (several streams only).
+    the decoder (several streams only). ``ctc_weight`` > 0 adds a CTC head on the memory of
+    ``ctc_stream`` (default: the first stream), trained jointly: (1 − w) · attention loss + w · CTC loss.
     """
 
     encoders: dict[str, ComponentSpec]
     decoder: ComponentSpec
     stream_dropout: Annotated[float, DROPOUT] = 0.0
+    ctc_weight: Annotated[float, Range(ge=0, lt=1)] = 0.0
+    ctc_stream: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class TrainConfig:
     save_every: Annotated[int, Range(ge=0)] | None = None
     save_every_minutes: Annotated[float, Range(ge=0)] | None = 10.0
     max_bad_steps: Annotated[int, Range(ge=1)] = 20
+    keep_checkpoints: Annotated[int, Range(ge=1)] | None = None
     amp: bool = True
     compile: bool = False
     progress: bool = True
@@ -270,6 +274,9 @@ def _check(config: Config) -> None:
     model, train, settings = config.model, config.train, config.eval
     if model.stream_dropout > 0 and len(model.encoders) < 2:
         raise ConfigError("model.stream_dropout: needs at least two streams in model.encoders")
+    if model.ctc_stream is not None and model.ctc_stream not in model.encoders:
+        raise ConfigError(f"model.ctc_stream: {shown(model.ctc_stream)} is not a stream; the streams are "
+                          f"{', '.join(model.encoders)}")
     if train.min_lr > train.lr:
         raise ConfigError(f"train.min_lr: must be <= train.lr ({train.lr}), got {train.min_lr}")
     if settings.max_length_ratio == 0 and settings.max_length_offset == 0:

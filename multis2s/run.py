@@ -28,11 +28,12 @@ from multis2s.device import resolve_device
 from multis2s.distributed import processes_from_environment
 from multis2s.errors import CheckpointError, ConfigError, DataError
 from multis2s.evaluation import Decoded, Results, check_metrics, decode, results_of
+from multis2s.files import write_text_atomically
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.options import shown
 from multis2s.plugins import load_registry
 from multis2s.registry import Registry
-from multis2s.run_folder import CheckpointName, RunFolder
+from multis2s.run_folder import RunFolder
 from multis2s.search.hypothesis import MaxLength, Search
 from multis2s.train.schedule import check_schedule
 from multis2s.train.trainer import Trainer
@@ -76,14 +77,15 @@ class Run:
         registry = load_registry(config.plugins)
         check_metrics(registry, list(config.eval.metrics), origin)
         config, streams = resolve(config, registry, origin)
-        target = build_target(config, registry, origin)
+        target = build_target(config, registry, origin, streams)
         return cls(config, registry, streams, target, origin=origin,
                    folder=RunFolder(run_dir or Path("runs") / Path(path).stem))
 
     @classmethod
-    def from_folder(cls, run_dir: Path, checkpoint: CheckpointName = "best", *, trust_plugins: bool = False
+    def from_folder(cls, run_dir: Path, checkpoint: str = "best", *, trust_plugins: bool = False
                     ) -> "Run":
-        """The trained run in ``run_dir``, with the weights of its ``best`` (else ``last``) checkpoint.
+        """The trained run in ``run_dir``, with the weights of its ``checkpoint`` (see
+        :meth:`RunFolder.trained_checkpoint`; ``best`` falls back to ``last``).
 
         A checkpoint's config may name ``plugins:`` modules, and importing a module runs its code: they
         are imported only with ``trust_plugins`` (the CLI's ``--trust-plugins``, or a run just trained
@@ -99,7 +101,7 @@ class Run:
         registry = load_registry(config.plugins)
         config, streams = resolve(config, registry, origin)
         streams.load_state(saved.sources)
-        target = build_target(config, registry, origin)
+        target = build_target(config, registry, origin, streams)
         target.load_state(saved.target)
         run = cls(config, registry, streams, target, origin=origin, folder=folder)
         model = build_model(config, registry, origin, streams, target, training=False)
@@ -194,6 +196,8 @@ class Run:
             folder.remove_temporaries()
             folder.write_config(config_to_dict(config))
             folder.metrics.start(resume_step=None if saved is None else saved.progress["step"])
+            if saved is None:
+                write_text_atomically(folder.log_file, "")
         trainer = Trainer(self._parts(), train=train, dev=dev, folder=folder, device=self.device,
                           processes=processes)
         if saved is not None:

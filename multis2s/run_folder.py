@@ -2,7 +2,8 @@
 
 ``RUN_DIR/config.yaml`` (the resolved config: every option, defaults included, paths absolute),
 ``RUN_DIR/checkpoints/{last,best}.pt``, ``RUN_DIR/metrics.jsonl`` (one JSON record per line:
-training windows and validations) and, after ``run``, ``RUN_DIR/results.json``. Every file is
+training windows and validations), ``RUN_DIR/train.log`` (what training printed) and, after ``run``,
+``RUN_DIR/results.json``. Every file is
 written by :mod:`multis2s.files`, readable by its owner only.
 """
 
@@ -16,8 +17,11 @@ import yaml
 
 from multis2s.errors import CheckpointError
 from multis2s.files import write_text_atomically
+from multis2s.options import shown
 
 CheckpointName = Literal["best", "last"]
+"""The two checkpoints training keeps up to date; step-named ones (``step-0000500.pt``) are kept
+with ``train.keep_checkpoints``."""
 
 
 class MetricsLog:
@@ -63,11 +67,24 @@ class RunFolder:
         return self.path / "config.yaml"
 
     @property
+    def log_file(self) -> Path:
+        """``train.log``: what training printed, in plain text (appended by every resume)."""
+        return self.path / "train.log"
+
+    @property
     def results_file(self) -> Path:
         return self.path / "results.json"
 
-    def checkpoint(self, name: CheckpointName) -> Path:
+    def checkpoint(self, name: str) -> Path:
+        """``checkpoints/NAME.pt``: ``best``, ``last``, ``average`` or ``step-0000500``."""
         return self.path / "checkpoints" / f"{name}.pt"
+
+    def step_checkpoint(self, step: int) -> Path:
+        return self.checkpoint(f"step-{step:07d}")
+
+    def step_checkpoints(self) -> list[Path]:
+        """The step-named checkpoints, oldest first."""
+        return sorted((self.path / "checkpoints").glob("step-*.pt"))
 
     def remove_temporaries(self) -> None:
         """Delete what an atomic write killed midway left behind (``.NAME-…`` beside each file)."""
@@ -80,12 +97,20 @@ class RunFolder:
         """True once training has saved anything here."""
         return self.checkpoint("last").exists()
 
-    def trained_checkpoint(self, name: CheckpointName) -> Path:
-        """The checkpoint to load for ``name`` (``best`` falls back to ``last``)."""
+    def trained_checkpoint(self, name: str) -> Path:
+        """The checkpoint to load for ``name``: ``best`` (falling back to ``last``), ``last``, another
+        checkpoint of the folder by name (``average``, ``step-0000500``), or a file path."""
         if not self.path.is_dir():
             raise CheckpointError(f"{self.path}: run folder not found")
         path = self.checkpoint(name)
-        return path if path.exists() else self.checkpoint("last")
+        if name in ("best", "last"):
+            return path if path.exists() else self.checkpoint("last")
+        if path.exists():
+            return path
+        if Path(name).is_file():
+            return Path(name)
+        raise CheckpointError(f"{self.path}: no checkpoint {shown(name)} (best, last, a name in checkpoints/ or "
+                              "a file)")
 
     def write_config(self, config: dict[str, Any]) -> None:
         write_text_atomically(self.config_file, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))

@@ -5,30 +5,55 @@ Shapes: B batch, S_in_i input steps of stream i, T target steps, S_i encoded ste
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
 
+from multis2s.model.ctc import CTCHead, CTCOutput
 from multis2s.model.decoder import Attention, Decoder
 from multis2s.model.streams import StreamEncoders, Streams
 
 
-class Seq2Seq(nn.Module):
-    """``encoder(sources, lengths)`` → streams → ``decoder``. Parts are built outside and passed in."""
+class Prediction(NamedTuple):
+    """What the model computes for a teacher-forced target."""
 
-    def __init__(self, *, encoder: StreamEncoders, decoder: Decoder) -> None:
+    log_probs: torch.Tensor
+    """(B, T, V) the decoder's log-probabilities."""
+    attention: Attention
+    """per stream (B, T, S_i)."""
+    ctc: CTCOutput | None
+    """The CTC head's output over its stream's memory, when the model has one."""
+
+
+class Seq2Seq(nn.Module):
+    """``encoder(sources, lengths)`` → streams → ``decoder`` (and the optional CTC head on one stream).
+    Parts are built outside and passed in."""
+
+    def __init__(self, *, encoder: StreamEncoders, decoder: Decoder, ctc: CTCHead | None = None,
+                 ctc_stream: str | None = None) -> None:
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
+        self.ctc = ctc
+        self.ctc_stream = ctc_stream
 
     def encode(self, sources: dict[str, torch.Tensor], lengths: dict[str, torch.Tensor]) -> Streams:
         """sources: stream → (B, S_in_i, …), lengths: stream → (B,) → the streams' encoder outputs."""
         return self.encoder(sources, lengths)
 
+    def ctc_output(self, streams: Streams) -> CTCOutput:
+        """The CTC head over its stream's memory (the model must have a head)."""
+        output = streams.outputs[self.ctc_stream]
+        return self.ctc(output.memory, output.memory_mask)
+
     def forward(self, sources: dict[str, torch.Tensor], lengths: dict[str, torch.Tensor], targets_in: torch.Tensor,
-                teacher_forcing: float = 1.0) -> tuple[torch.Tensor, Attention]:
-        """targets_in (B, T) starting with BOS → log-probabilities (B, T, V), attention per stream (B, T, S_i)."""
+                teacher_forcing: float = 1.0) -> Prediction:
+        """targets_in (B, T) starting with BOS → log-probabilities (B, T, V), attention per stream
+        (B, T, S_i) and the CTC head's output."""
         streams = self.encode(sources, lengths)
         memory = self.decoder.prepare(streams)
         state = self.decoder.initial_state(streams)
         hidden, attention = self.decoder(targets_in, memory, state, teacher_forcing)
-        return self.decoder.output(hidden), attention
+        ctc = self.ctc_output(streams) if self.ctc is not None else None
+        return Prediction(self.decoder.output(hidden), attention, ctc)

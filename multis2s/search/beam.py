@@ -17,6 +17,8 @@ from typing import Annotated
 import torch
 
 from multis2s.data.vocabulary import BOS_ID, EOS_ID
+from multis2s.errors import ConfigError
+from multis2s.model.ctc import BLANK_ID, CTCOutput, CTCPrefixScorer
 from multis2s.model.encoder import map_tensors
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.model.streams import Memories
@@ -64,6 +66,42 @@ class Trail:
         self.parents = [p.tolist() for p in self.parents]
 
 
+class JointCTC:
+    """Joint CTC + attention scores of every continuation (Watanabe et al. 2017): (1 − w) · the
+    attention log-probability of the hypothesis + w · its CTC prefix log-probability, the latter
+    computed for the ``2K`` continuations the attention ranks first, and EOS. PAD (CTC's blank)
+    and BOS are never continuations."""
+
+    def __init__(self, weight: float, output: CTCOutput, beam: int) -> None:
+        self.weight, self.beam = weight, beam
+        self.scorer = CTCPrefixScorer(CTCOutput(output.log_probs.repeat_interleave(beam, dim=0),
+                                                output.lengths.repeat_interleave(beam, dim=0)))
+        self.attention = torch.full((output.lengths.numel(), beam), float("-inf"), device=output.lengths.device)
+        self.attention[:, 0] = 0.0  # (L, K) each live hypothesis' attention log-probability
+        self._columns: torch.Tensor | None = None
+
+    def scores(self, log_probs: torch.Tensor) -> torch.Tensor:
+        """log_probs (N, V) of the attention decoder → joint scores of every continuation (N, V)."""
+        log_probs = log_probs.index_fill(1, torch.tensor([BLANK_ID, BOS_ID], device=log_probs.device), float("-inf"))
+        candidates = torch.cat([log_probs.topk(min(2 * self.beam, log_probs.size(1)), dim=1).indices,
+                                torch.full_like(log_probs[:, :1], EOS_ID, dtype=torch.long)], dim=1)  # (N, C)
+        self._attention_total = self.attention.view(-1, 1) + log_probs  # (N, V)
+        prefix = self.scorer.score(candidates)  # (N, C)
+        joint = torch.full_like(log_probs, float("-inf"))
+        mixed = (1 - self.weight) * self._attention_total.gather(1, candidates) + self.weight * prefix
+        joint.scatter_(1, candidates, mixed)
+        self._prefix = torch.full_like(log_probs, float("-inf")).scatter_(1, candidates, prefix)
+        columns = torch.arange(candidates.size(1), device=log_probs.device).expand_as(candidates)
+        self._columns = torch.zeros_like(log_probs, dtype=torch.long).scatter_(1, candidates, columns)
+        return joint
+
+    def keep(self, rows: torch.Tensor, tokens: torch.Tensor, live: int) -> None:
+        """The chosen continuations: rows and tokens (L', K) of the last :meth:`scores`."""
+        flat_rows, flat_tokens = rows.reshape(-1), tokens.reshape(-1)
+        self.attention = self._attention_total[flat_rows, flat_tokens].view(live, self.beam)
+        self.scorer.select(flat_rows, self._columns[flat_rows, flat_tokens], self._prefix[flat_rows, flat_tokens])
+
+
 class BeamSearch:
     """The ``n_best`` best of ``beam`` hypotheses per item, scored by length-normalised log-probability.
 
@@ -71,18 +109,23 @@ class BeamSearch:
     EOS among the first K become finished hypotheses, the first K others live on. An item stops
     when its K best finished hypotheses all score at least the best that a live beam could still
     reach (log-probabilities only fall as a hypothesis grows; the length penalty is at most that
-    of the item's maximum length); its ``n_best`` best by normalised score are returned.
+    of the item's maximum length); its ``n_best`` best by normalised score are returned. With
+    ``ctc_weight`` the scores are those of :class:`JointCTC` (the model needs a CTC head), which
+    also only fall as a hypothesis grows.
     """
 
     def __init__(self, *, beam: Annotated[int, Range(ge=1)] = 4, n_best: Annotated[int, Range(ge=1)] = 1,
-                 length_penalty: Annotated[float, Range(ge=0)] = 0.0) -> None:
+                 length_penalty: Annotated[float, Range(ge=0)] = 0.0,
+                 ctc_weight: Annotated[float, Range(ge=0, lt=1)] = 0.0) -> None:
         """beam: hypotheses kept per item. n_best: how many are returned (at most ``beam``).
-        length_penalty: GNMT's alpha; scores are divided by ((5 + length) / 6) ** alpha."""
+        length_penalty: GNMT's alpha; scores are divided by ((5 + length) / 6) ** alpha.
+        ctc_weight: the share of the CTC prefix score in each hypothesis' score (0: attention only;
+        CTC alone is the ``ctc_greedy`` search)."""
         if beam < 1:
             raise ValueError(f"beam must be >= 1, got {beam}")
         if not 1 <= n_best <= beam:
             raise ValueError(f"n_best ({n_best}) must be between 1 and the beam size ({beam})")
-        self.beam, self.n_best, self.alpha = beam, n_best, length_penalty
+        self.beam, self.n_best, self.alpha, self.ctc_weight = beam, n_best, length_penalty, ctc_weight
 
     @torch.no_grad()
     def __call__(self, model: Seq2Seq, sources: dict[str, torch.Tensor], lengths: dict[str, torch.Tensor], *,
@@ -90,6 +133,11 @@ class BeamSearch:
         beam, alpha = self.beam, self.alpha
         decoder = model.decoder
         streams = model.encode(sources, lengths)
+        joint = None
+        if self.ctc_weight:
+            if model.ctc is None:
+                raise ConfigError("eval.search.ctc_weight: this model has no CTC head (train it with model.ctc_weight)")
+            joint = JointCTC(self.ctc_weight, model.ctc_output(streams), beam)
         first = decoder.prepare(streams)
         batch, device, masks = first.batch_size, first.device, first.masks()
         memory: Memories = first.repeat(beam)
@@ -109,7 +157,8 @@ class BeamSearch:
             trail.weights.append(weights)
             count = len(live_items)
             log_probs = force_eos(decoder.output(hidden), step + 1 >= limits)  # (N, V)
-            candidates = (scores.view(-1, 1) + log_probs).view(count, beam * vocab)  # (L, K·V)
+            totals = scores.view(-1, 1) + log_probs if joint is None else joint.scores(log_probs)  # (N, V)
+            candidates = totals.view(count, beam * vocab)  # (L, K·V)
             top_scores, top_index = candidates.topk(2 * beam, dim=1)  # (L, 2K)
             rows = top_index // vocab + torch.arange(count, device=device).unsqueeze(1) * beam  # (L, 2K) live rows
             token = top_index % vocab
@@ -135,6 +184,8 @@ class BeamSearch:
                 live_items = [live_items[p] for p in staying]
                 kept_rows = (kept.unsqueeze(1) * beam + torch.arange(beam, device=device)).view(-1)  # (N',)
                 memory, limits = memory.select(kept_rows), limits[kept_rows]
+            if joint is not None:
+                joint.keep(chosen, tokens, len(live_items))
             chosen, tokens = chosen.view(-1), tokens.view(-1)
             trail.parents.append(chosen)
             state = map_tensors(state, lambda t: t.index_select(0, chosen))

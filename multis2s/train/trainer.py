@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import random
 import signal
-import sys
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -38,9 +37,11 @@ from multis2s.distributed import Processes
 from multis2s.errors import TrainingError
 from multis2s.evaluation import decode, metric_direction, score
 from multis2s.loss import sequence_loss
+from multis2s.model.ctc import ctc_loss_sum
 from multis2s.run_folder import RunFolder
 from multis2s.search.greedy import GreedySearch
 from multis2s.search.hypothesis import MaxLength
+from multis2s.train.console import Console, shows_progress_bar, validation_line
 from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
 
 
@@ -179,6 +180,7 @@ class Trainer:
         self.parts, self.train_examples, self.dev_examples = parts, train, dev
         self.config = parts.config
         self.folder, self.device, self.processes = folder, device, processes
+        self.console = Console(folder.log_file, speaks=processes.is_main)
         self.model = parts.model
         self.forward = self._wrapped(self.model)
         if processes.rank:  # the same initial weights everywhere, but each process its own dropout
@@ -214,10 +216,11 @@ class Trainer:
         self.scheduler.load_state_dict(training.scheduler)
         self.progress = Progress(**checkpoint.progress)
         rank, saved_by = self.processes.rank, len(training.rng)
-        if saved_by != self.processes.world_size and self.processes.is_main:
-            print(f"note: {self.folder.checkpoint('last')} was written by {saved_by} training process(es) and "
-                  f"resumes on {self.processes.world_size}: each process now sees other batches, so the run "
-                  "will not repeat an uninterrupted one exactly", file=sys.stderr)
+        self.console.say(f"resumed from step {self.progress.step}")
+        if saved_by != self.processes.world_size:
+            self.console.say(f"note: {self.folder.checkpoint('last')} was written by {saved_by} training process(es) "
+                             f"and resumes on {self.processes.world_size}: each process now sees other batches, so "
+                             "the run will not repeat an uninterrupted one exactly")
         rng = training.rng[rank] if rank < saved_by else None
         if rng is not None:
             torch.set_rng_state(rng["torch"])
@@ -270,9 +273,13 @@ class Trainer:
         batch = batch.to(self.device)
         self.model.train()
         with autocast(self.device, train.amp):
-            log_probs, _ = self.forward(batch.sources, batch.source_lengths, batch.targets_in,
-                                        teacher_forcing_ratio(self.progress.step, train))
-        loss_sum, _ = sequence_loss(log_probs, batch.targets_out, pad_id=PAD_ID, label_smoothing=train.label_smoothing)
+            prediction = self.forward(batch.sources, batch.source_lengths, batch.targets_in,
+                                      teacher_forcing_ratio(self.progress.step, train))
+        loss_sum, _ = sequence_loss(prediction.log_probs, batch.targets_out, pad_id=PAD_ID,
+                                    label_smoothing=train.label_smoothing)
+        if prediction.ctc is not None:  # joint CTC + attention
+            mix = self.config.model.ctc_weight
+            loss_sum = (1 - mix) * loss_sum + mix * ctc_loss_sum(prediction.ctc, batch.targets_out)
         self.optimizer.zero_grad(set_to_none=True)
         weight = processes.world_size if counts else 0
         self.scaler.scale(loss_sum * weight / max(1, tokens)).backward()
@@ -300,7 +307,7 @@ class Trainer:
         total, count = 0.0, 0
         for batch in make_loader(tensors, batches, num_workers=0, pin_memory=False):
             batch = batch.to(self.device)
-            log_probs, _ = self.model(batch.sources, batch.source_lengths, batch.targets_in)
+            log_probs = self.model(batch.sources, batch.source_lengths, batch.targets_in).log_probs
             loss_sum, tokens = sequence_loss(log_probs, batch.targets_out, pad_id=PAD_ID)
             total, count = total + float(loss_sum), count + tokens
         settings = self.config.eval
@@ -322,10 +329,23 @@ class Trainer:
             self._checkpoint(metrics=results).save(self.folder.checkpoint("best"))
         else:
             self.progress.stale_validations += 1
+        self._keep_step_checkpoint(results)
         self.folder.metrics.append({"step": self.progress.step, "epoch": self.progress.epoch, "split": "dev", **results,
                    "best": better})
+        self.console.say(validation_line(self.progress.step, results, best=better, lr=self.scheduler.get_last_lr()[0]))
         patience = self.config.train.early_stopping_patience
         return patience is not None and self.progress.stale_validations >= patience
+
+    def _keep_step_checkpoint(self, results: dict[str, float]) -> None:
+        """With ``train.keep_checkpoints: N``, this validation's weights as ``step-NNNNNNN.pt``; the oldest
+        beyond N are deleted (``multis2s average`` averages them)."""
+        keep = self.config.train.keep_checkpoints
+        if not keep:
+            return
+        self._check_finite_weights()
+        self._checkpoint(metrics=results).save(self.folder.step_checkpoint(self.progress.step))
+        for old in self.folder.step_checkpoints()[:-keep]:
+            old.unlink()
 
     def _validation(self) -> None:
         """Validate on rank 0 (the others wait) and agree on early stopping."""
@@ -355,8 +375,8 @@ class Trainer:
     def _report_skips(self, batch: Batch, window: LogWindow) -> None:
         """Count examples that failed to load; say why the first time."""
         if batch.skipped and not self.skips_reported:
-            print(f"skipped (data.skip_bad): {batch.skip_reasons[0]}; later skips are counted as skipped_items in "
-                  f"{self.folder.metrics.path.name}", file=sys.stderr)
+            self.console.say(f"skipped (data.skip_bad): {batch.skip_reasons[0]}; later skips are counted as "
+                             f"skipped_items in {self.folder.metrics.path.name}")
             self.skips_reported = True
         window.skipped_items += batch.skipped
 
@@ -377,8 +397,9 @@ class Trainer:
         train, processes = self.config.train, self.processes
         steps_per_epoch = len(self._epoch_batches())
         total = train.max_steps or train.max_epochs * steps_per_epoch
-        bar = tqdm(total=total, initial=min(total, self.progress.step), disable=not (train.progress and
-                   processes.is_main), unit="step", dynamic_ncols=True, desc="training")
+        bar = tqdm(total=total, initial=min(total, self.progress.step),
+                   disable=not (shows_progress_bar(train.progress) and processes.is_main), unit="step",
+                   dynamic_ncols=True, desc="training")
         window = LogWindow()
         epoch_batches = EpochBatches()
         loader = make_loader(self.tensors, epoch_batches, num_workers=self.config.data.num_workers,
@@ -424,4 +445,18 @@ class Trainer:
             if not interrupted and self.progress.step % train.validate_every != 0:
                 self._validation()
             self.save_last()
+        self.console.say(self._why_stopped(interrupted))
         return not interrupted
+
+    def _why_stopped(self, interrupted: bool) -> str:
+        train, progress = self.config.train, self.progress
+        where = f"stopped at step {progress.step} (epoch {progress.epoch}): "
+        if interrupted:
+            return where + "interrupted (Ctrl-C or SIGTERM); --resume continues"
+        if progress.early_stopped:
+            return where + (f"early stopping: {progress.stale_validations} validations without a better "
+                            f"{self.best_metric} (train.early_stopping_patience)")
+        if train.max_steps is not None and progress.step >= train.max_steps:
+            return where + f"train.max_steps ({train.max_steps}) reached"
+        return where + f"train.max_epochs ({train.max_epochs}) reached" + (
+            f" before train.max_steps ({train.max_steps})" if train.max_steps else "")

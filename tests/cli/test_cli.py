@@ -173,3 +173,15 @@ def test_bad_search_sizes_on_the_command_line_are_one_line(trained_run, capsys):
     assert "--beam: beam must be >= 1, got 0" in _error(capsys)
     assert main(["predict", str(trained_run), "s1", "--n-best", "0"]) == 2
     assert "--n-best: must be >= 1, got 0" in _error(capsys)
+
+
+def test_version_and_the_resolved_config(tiny_config, capsys):
+    import yaml
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.startswith("multis2s ")
+    assert main(["config", str(tiny_config), "train.lr=2e-3"]) == 0
+    resolved = yaml.safe_load(capsys.readouterr().out)
+    assert resolved["train"]["lr"] == 0.002 and resolved["train"]["max_bad_steps"] == 20
+    assert resolved["model"]["encoders"]["source"]["layers"] >= 1, "every option of every component is listed"

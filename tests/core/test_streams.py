@@ -27,7 +27,7 @@ def two_stream_model(dec_kind: str, **options):
 def test_each_streams_padding_is_never_attended(dec_kind, options):
     net = two_stream_model(dec_kind, **options)
     sources, lengths, targets_in = two_stream_batch()
-    log_probs, attention = net(sources, lengths, targets_in)
+    log_probs, attention, _ = net(sources, lengths, targets_in)
     first, second = attention["first"], attention["second"]
     assert first.shape == (2, 4, 5) and second.shape == (2, 4, 4)
     assert torch.all(first[1, :, 3:] == 0) and torch.all(second[0, :, 2:] == 0)
@@ -36,7 +36,7 @@ def test_each_streams_padding_is_never_attended(dec_kind, options):
     garbage = {"first": sources["first"].clone(), "second": sources["second"].clone()}
     garbage["first"][1, 3:] = 7
     garbage["second"][0, 2:] = 9
-    log_probs_garbage, _ = net(garbage, lengths, targets_in)
+    log_probs_garbage, _, _ = net(garbage, lengths, targets_in)
     torch.testing.assert_close(log_probs, log_probs_garbage)
 
 
@@ -45,7 +45,7 @@ def test_a_stream_absent_from_a_row_is_ignored_there(dec_kind, options):
     net = two_stream_model(dec_kind, **options)
     sources, lengths, targets_in = two_stream_batch()
     lengths = {"first": lengths["first"], "second": torch.tensor([0, 4])}
-    log_probs, attention = net(sources, lengths, targets_in)
+    log_probs, attention, _ = net(sources, lengths, targets_in)
     assert torch.isfinite(log_probs).all()
     assert torch.all(attention["second"][0] == 0)
     changed = {"first": sources["first"], "second": torch.tensor([[10, 10, 10, 10], [8, 9, 10, 4]])}
@@ -99,7 +99,7 @@ def test_two_streams_of_one_kind_are_two_streams():
     sources, lengths, targets_in = two_stream_batch()
     sources = {"cam_left": sources["first"], "cam_right": sources["second"]}
     lengths = {"cam_left": lengths["first"], "cam_right": lengths["second"]}
-    _, attention = net(sources, lengths, targets_in)
+    _, attention, _ = net(sources, lengths, targets_in)
     assert set(attention) == {"cam_left", "cam_right"}
     assert set(net.decoder.attention.attentions) == {"cam_left", "cam_right"}
 

@@ -122,3 +122,45 @@ def test_best_checkpoint_ties_go_to_lower_dev_loss():
     assert not is_better(0.0, 2.5, 0.0, 2.0, True)
     assert is_better(50.0, 9.0, 40.0, 1.0, True)
     assert is_better(10.0, 9.0, 12.0, 1.0, False) and not is_better(14.0, 0.1, 12.0, 1.0, False)
+
+
+def test_the_console_says_each_validation_and_why_training_stopped(tiny_config, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", str(tiny_config), "-o", str(run), "train.max_steps=12", "train.progress=true"]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("step ")]
+    assert len(lines) == 2 and lines[0].startswith("step 6  dev loss ") and "exact_match " in lines[0]
+    assert "token_accuracy " in lines[0] and " lr 1.00e-02" in lines[0] and lines[0].endswith("  best")
+    assert "stopped at step 12 (epoch 1): train.max_steps (12) reached" in err
+    assert "training:" not in err and "\r" not in err, "no progress-bar frames when stderr is not a terminal"
+    log = (run / "train.log").read_text().splitlines()
+    assert [line.split("  ", 1)[1] for line in log] == [*lines, "stopped at step 12 (epoch 1): train.max_steps (12) "
+                                                                  "reached"]
+    assert main(["train", str(tiny_config), "-o", str(run), "--resume", "train.max_steps=null",
+                 "train.max_epochs=3", "train.early_stopping_patience=1"]) == 0
+    err = capsys.readouterr().err
+    assert "resumed from step 12" in err
+    assert ("validations without a better exact_match (train.early_stopping_patience)" in err
+            or "train.max_epochs (3) reached" in err)
+    assert "resumed from step 12" in (run / "train.log").read_text()
+
+
+def test_step_checkpoints_are_kept_and_the_last_ones_average_into_one_that_evaluates(tiny_config, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", str(tiny_config), "-o", str(run), "train.max_steps=12", "train.validate_every=3",
+                 "train.keep_checkpoints=2"]) == 0
+    kept = sorted(p.name for p in (run / "checkpoints").glob("step-*.pt"))
+    assert kept == ["step-0000009.pt", "step-0000012.pt"]
+    assert main(["average", str(run), "--last", "3"]) == 2
+    assert "--last 3, but the run keeps 2 step checkpoint(s)" in capsys.readouterr().err
+    assert main(["average", str(run), "--last", "2"]) == 0
+    average = Checkpoint.load(run / "checkpoints" / "average.pt")
+    nine, twelve = (Checkpoint.load(run / "checkpoints" / name).model for name in kept)
+    for name, weight in average.model.items():
+        torch.testing.assert_close(weight, (nine[name].double() + twelve[name].double()).div(2).float(), msg=name)
+    assert average.progress["averaged_steps"] == [9, 12]
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--checkpoint", "average", "--json"]) == 0
+    assert "exact_match" in json.loads(capsys.readouterr().out)["metrics"]
+    assert main(["evaluate", str(run), "--checkpoint", "nothing"]) == 2
+    assert "no checkpoint 'nothing'" in capsys.readouterr().err

@@ -1,13 +1,16 @@
 """Hostile inputs: small files (each under 1 MB) that split lines, misplace tabs, or announce a huge
 decode (a 1 MB line, audio at 16001 Hz or 1 Hz, an hour of audio, a big .npy video, a 30000 × 30000
 PNG). Each ends in one DataError line naming the file, or with skip-bad in a counted skip, and
-the process that meets it stays under 1 GB.
+the process that meets it grows by little (it used to take gigabytes).
 
 The memory cases run in one fresh Python process that imports the readers once and forks a child
-per case; the peak of a case is its child's peak resident set (``wait4``), plus the parent's
-file-backed pages, which a fork does not count until touched (a conservative bound on what a fresh
-process would reach). Each child also has its address space capped, so a regression fails the test
-with a MemoryError instead of swapping the machine.
+per case; what a case costs is its child's peak resident set while it runs the case (the peak is
+reset when the child starts) less its resident set then (file pages it touches count as growth,
+so this bounds it from above). The
+process's own size is reported beside it: importing torch and torchvision alone takes 0.7-1.1 GB
+resident here, depending on how much of their libraries the page cache holds, so the growth, not
+the total, is what a test can hold to a bound. Each child also has its address space capped, so
+a regression fails the test with a MemoryError instead of swapping the machine.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from multis2s.errors import DataError
 from multis2s_text.datasets import ParallelFiles
 
 REPO = Path(__file__).resolve().parents[2]
-PEAK_LIMIT_MB = 1024
+GROWTH_LIMIT_MB = 256
+"""What a case may add to the process (the memory bombs took 2-3 GB)."""
 LINE_BREAKERS = ["\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\r"]
 
 
@@ -228,17 +232,21 @@ for name, skip_bad in requested:
     if pid == 0:
         os.close(read)
         resource.setrlimit(resource.RLIMIT_AS, (vm_size + (2 << 30), resource.RLIM_INFINITY))
+        status = lambda key: next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key))
+        open("/proc/self/clear_refs", "w").write("5")  # the peak so far (the parent's imports) no longer counts
+        start = status("VmRSS:")
         try:
             outcome = cases.run_case(name, folder, skip_bad)
         except BaseException as exc:
             outcome = {"crash": f"{type(exc).__name__}: {exc}"[:500]}
+        outcome["growth_mb"] = (status("VmHWM:") - start) // 1024
         os.write(write, json.dumps(outcome).encode())
         os._exit(0)
     os.close(write)
     with os.fdopen(read) as stream:
-        outcome = json.loads(stream.read() or '{"crash": "no result"}')
+        outcome = json.loads(stream.read() or '{"crash": "no result", "growth_mb": 0}')
     _, _, usage = os.wait4(pid, 0)
-    outcome["peak_mb"] = usage.ru_maxrss // 1024 + file_rss
+    outcome["process_mb"] = usage.ru_maxrss // 1024 + file_rss
     results[f"{name}/{skip_bad}"] = outcome
 print(json.dumps(results))
 """
@@ -270,17 +278,17 @@ def outcomes(tmp_path_factory) -> dict:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_a_hostile_file_is_one_error_line_under_1_gb(outcomes, name):
+def test_a_hostile_file_is_one_error_line_in_little_memory(outcomes, name):
     reason, file = CASES[name]
     outcome = outcomes[f"{name}/False"]
     assert "error" in outcome, outcome
     assert reason in outcome["error"] and file in outcome["error"] and "\n" not in outcome["error"]
     assert len(outcome["error"]) < 400
-    assert outcome["peak_mb"] < PEAK_LIMIT_MB, outcome
+    assert outcome["growth_mb"] < GROWTH_LIMIT_MB, outcome
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_a_hostile_file_is_a_counted_skip_with_skip_bad_under_1_gb(outcomes, name):
+def test_a_hostile_file_is_a_counted_skip_with_skip_bad_in_little_memory(outcomes, name):
     reason, file = CASES[name]
     outcome = outcomes[f"{name}/True"]
     assert "error" not in outcome and "crash" not in outcome, outcome
@@ -289,4 +297,4 @@ def test_a_hostile_file_is_a_counted_skip_with_skip_bad_under_1_gb(outcomes, nam
     else:  # rejected when training loads it: left out of its batch
         assert outcome["skipped"] == 1 and outcome["kept"] == [0], outcome
     assert reason in outcome["message"] and file in outcome["message"]
-    assert outcome["peak_mb"] < PEAK_LIMIT_MB, outcome
+    assert outcome["growth_mb"] < GROWTH_LIMIT_MB, outcome

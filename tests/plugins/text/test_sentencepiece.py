@@ -186,3 +186,15 @@ def test_shared_names_a_stream_without_a_tokenizer(tmp_path):
     config, streams = resolve(load_config(path), registry, str(path))
     with pytest.raises(ConfigError, match=r"data\.target\.tokenizer\.stream: no source stream 'video'"):
         build_target(config, registry, str(path), streams)
+
+
+def test_a_shared_tokenizer_trains_predicts_and_resumes_from_the_command_line(tmp_path, capsys):
+    path = tiny_text_config(tmp_path, {"type": "shared"}, {"type": "sentencepiece", "vocab_size": 36})
+    run = tmp_path / "run"
+    assert main(["train", str(path), "-o", str(run)]) == 0
+    saved = Checkpoint.load(run / "checkpoints" / "last.pt")
+    assert set(saved.target) == {"vocabulary"} and "tokenizer" in saved.sources["source"]
+    capsys.readouterr()
+    assert main(["predict", str(run), "the red car sees a small dog"]) == 0
+    assert capsys.readouterr().out.count("\n") == 1
+    assert main(["train", str(path), "-o", str(run), "--resume", "train.max_steps=6"]) == 0
