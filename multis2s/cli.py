@@ -10,17 +10,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from multis2s.assembly import supplied_names
-from multis2s.data.streams import stream_files
 from multis2s.errors import DataError, Multis2sError
-from multis2s.evaluation import Results
-from multis2s.options import describe_options
-from multis2s.plots import plot_attention
-from multis2s.plugins import load_registry
-from multis2s.registry import SINGULAR
-from multis2s.run import Run
-from multis2s.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from multis2s.evaluation import Results
+    from multis2s.run import Run
 
 INTERRUPTED = 130
 
@@ -103,6 +99,11 @@ def _trust_option(command: argparse.ArgumentParser) -> None:
 
 
 def _plugins(args) -> int:
+    from multis2s.assembly import supplied_names
+    from multis2s.options import describe_options
+    from multis2s.plugins import load_registry
+    from multis2s.registry import SINGULAR
+
     registry = load_registry()
     rows = [{"kind": SINGULAR[c.kind], "name": c.name, "plugin": c.plugin, "modality": c.modality, "help": c.help,
              "options": [list(o) for o in describe_options(c.factory, supplied_names(registry, c), registry)]}
@@ -122,6 +123,8 @@ def _plugins(args) -> int:
 
 def _trained(args) -> Run | None:
     """Train the config into its run folder; None (after saying so) when Ctrl-C stopped it."""
+    from multis2s.run import Run
+
     run = Run.from_config(args.config, args.overrides, args.run_dir)
     finished = run.train(resume=args.resume, force=args.force)
     if not run.is_main:  # under torchrun, rank 0 alone speaks
@@ -153,6 +156,8 @@ def _print_results(results: Results) -> None:
 
 
 def _evaluate(args) -> int:
+    from multis2s.run import Run
+
     run = Run.from_folder(args.run_dir, args.checkpoint, trust_plugins=args.trust_plugins)
     examples = run.read(args.data) if args.data is not None else run.examples(args.split)
     results = run.evaluate(examples, split=str(args.data) if args.data is not None else args.split,
@@ -170,6 +175,8 @@ def _run(args) -> int:
         return INTERRUPTED
     if not trained.is_main:  # under torchrun, rank 0 alone evaluates
         return 0
+    from multis2s.run import Run
+
     run = Run.from_folder(trained.folder.path, trust_plugins=True)  # the config the user just gave
     results = run.evaluate(run.examples("test"), split="test", search=run.search(beam=args.beam), progress=True,
                            samples=args.show)
@@ -206,6 +213,8 @@ def _inputs(values: list[str]) -> list[str]:
 
 
 def _predict(args) -> int:
+    from multis2s.run import Run
+
     run = Run.from_folder(args.run_dir, trust_plugins=args.trust_plugins)
     decoded = run.predict(_inputs(args.inputs), search=run.search(beam=args.beam, n_best=args.n_best))
     for number, item in enumerate(decoded, start=1):
@@ -219,6 +228,8 @@ def _predict(args) -> int:
 
 def _draw(pipeline, example, weights, labels: list[str], out: Path, title: str) -> None:
     """One stream's attention: drawn by its pipeline when it can, else a heat map over its labels or features."""
+    from multis2s.plots import plot_attention
+
     if hasattr(pipeline, "plot_attention"):  # a modality that draws attention over its own source
         pipeline.plot_attention(example, weights, labels, out, title)
         return
@@ -229,10 +240,14 @@ def _draw(pipeline, example, weights, labels: list[str], out: Path, title: str) 
 
 
 def _attention(args) -> int:
+    from multis2s.run import Run
+
     run = Run.from_folder(args.run_dir, trust_plugins=args.trust_plugins)
     (item,) = run.predict([args.input], search=run.search(beam=1))
     best = item.hypotheses[0]
     labels = run.target.tokens(best.tokens) + ["<eos>"]
+    from multis2s.data.streams import stream_files
+
     files = stream_files(args.out, run.streams.names)
     for name, view in run.streams.views(item.example).items():
         if view is None:
@@ -257,6 +272,8 @@ def _config(args) -> int:
 
     from multis2s.config import config_to_dict
 
+    from multis2s.run import Run
+
     run = Run.from_config(args.config, args.overrides)
     print(yaml.safe_dump(config_to_dict(run.config), sort_keys=False, allow_unicode=True), end="")
     return 0
@@ -264,6 +281,7 @@ def _config(args) -> int:
 
 def _average(args) -> int:
     from multis2s.averaging import average_run
+    from multis2s.run_folder import RunFolder
 
     print(f"wrote {average_run(RunFolder(args.run_dir), args.last, args.out)}")
     return 0

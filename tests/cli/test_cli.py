@@ -185,3 +185,15 @@ def test_version_and_the_resolved_config(tiny_config, capsys):
     resolved = yaml.safe_load(capsys.readouterr().out)
     assert resolved["train"]["lr"] == 0.002 and resolved["train"]["max_bad_steps"] == 20
     assert resolved["model"]["encoders"]["source"]["layers"] >= 1, "every option of every component is listed"
+
+
+def test_help_and_version_import_no_heavy_library():
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom multis2s.cli import main\n"
+              "for argv in (['--help'], ['--version'], ['train', '--help']):\n"
+              "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+              "print(sorted(m for m in ('torch', 'torchvision', 'matplotlib', 'numpy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]
