@@ -15,7 +15,8 @@ is built, and the error names the key and the range (``data.batch_size: must be 
 Every option also follows two generic rules: a float must be finite (``.nan``, ``.inf``) and an int
 must fit in 64 bits. A component option without a declared range gets one from its name when its
 default (if any) satisfies it (:func:`implied_range`): ``dropout`` and ``*_dropout`` in [0, 1);
-``dim``, ``*_dim``, ``heads``, ``layers`` and ``beam`` at least 1.
+``dim``, ``*_dim``, ``*_length``, ``num_*``, ``heads``, ``layers``, ``beam``, ``vocabulary``, ``fps`` and
+``sample_rate`` at least 1; ``*_size`` and ``*_count`` at least 0.
 """
 
 from __future__ import annotations
@@ -84,7 +85,11 @@ def generic_problem(value: Any) -> str | None:
     return None
 
 
-SIZE_NAMES = frozenset({"dim", "heads", "layers", "beam"})
+SIZE_NAMES = frozenset({"dim", "heads", "layers", "beam", "vocabulary", "fps", "sample_rate"})
+"""Integer options that count something there must be at least one of (besides ``*_dim``,
+``*_length``, ``num_*``)."""
+COUNT_SUFFIXES = ("_size", "_count")
+"""Integer options that count something there may be none of (``dev_size: 0``)."""
 
 
 def implied_range(name: str, base: Any, default: Any) -> Range | None:
@@ -96,8 +101,10 @@ def implied_range(name: str, base: Any, default: Any) -> Range | None:
     implied = None
     if base is float and (name == "dropout" or name.endswith("_dropout")):
         implied = DROPOUT
-    elif base is int and (name in SIZE_NAMES or name.endswith("_dim")):
+    elif base is int and (name in SIZE_NAMES or name.endswith(("_dim", "_length")) or name.startswith("num_")):
         implied = Range(ge=1)
+    elif base is int and name.endswith(COUNT_SUFFIXES):
+        implied = Range(ge=0)
     if implied is not None and is_number(default) and default not in implied:
         return None
     return implied

@@ -339,3 +339,15 @@ def register_encoders(register):
     assert _error(capsys, tiny_config, plugins, "model.encoder={type: greedy}") == (
         "model.encoder: encoder 'greedy' is too large to build ([enforce fail at alloc_cpu.cpp:127] "
         "DefaultCPUAllocator: can't allocate memory: you tried to allocate 76800000000 bytes)")
+
+
+@pytest.mark.parametrize("config, override, message", [
+    ("reverse.yaml", "data.dataset.vocabulary=-3", "data.dataset.vocabulary: must be >= 1, got -3"),
+    ("reverse.yaml", "data.dataset.train_size=-5", "data.dataset.train_size: must be >= 0, got -5"),
+    ("reverse.yaml", "data.dataset.max_length=0", "data.dataset.max_length: must be >= 1, got 0"),
+    ("asr.yaml", "data.source.sample_rate=0", "data.source.sample_rate: must be >= 1, got 0"),
+    ("asr.yaml", "data.source.num_mel_bins=-2", "data.source.num_mel_bins: must be >= 1, got -2"),
+])
+def test_dataset_and_pipeline_counts_get_a_range_from_their_names(config, override, message, tmp_path, capsys):
+    assert main(["train", str(ROOT / "configs" / config), "-o", str(tmp_path / "run"), override]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {ROOT / 'configs' / config}: {message}"
