@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import math
 import random
-import signal
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -42,7 +40,9 @@ from multis2s.run_folder import RunFolder
 from multis2s.search.greedy import GreedySearch
 from multis2s.search.hypothesis import MaxLength
 from multis2s.train.console import Console, shows_progress_bar, validation_line
+from multis2s.train.log_window import LogWindow
 from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
+from multis2s.train.stop import StopRequest
 
 
 @dataclass
@@ -69,47 +69,6 @@ def is_better(value: float, loss: float, best: float | None, best_loss: float, h
     return loss < best_loss
 
 
-class LogWindow:
-    """Loss, target tokens and examples since the last ``metrics.jsonl`` line, and their time; how
-    much of that time went to waiting for batches, and how much of the batches was padding."""
-
-    def __init__(self) -> None:
-        self.loss, self.tokens, self.examples, self.start = 0.0, 0, 0, time.perf_counter()
-        self.waited = 0.0
-        self.skipped_updates = 0
-        self.skipped_items = 0
-        self.cells = {"source": [0, 0], "target": [0, 0]}  # real, padded positions
-
-    def add(self, loss_sum: float, tokens: int, batch: Batch, waited: float) -> None:
-        if batch.empty:
-            return
-        self.loss, self.tokens = self.loss + loss_sum, self.tokens + tokens
-        self.examples += len(batch.indices)
-        self.waited += waited
-        for lengths in batch.source_lengths.values():
-            self._count("source", int(lengths.sum()), lengths.numel() * int(lengths.max()))
-        self._count("target", tokens, batch.targets_out.numel())
-
-    def _count(self, side: str, real: int, padded: int) -> None:
-        self.cells[side][0] += real
-        self.cells[side][1] += padded
-
-    def summary(self, processes: Processes, device: torch.device) -> dict[str, float]:
-        """Mean loss per token, tokens/s and examples/s over the window (all processes together),
-        with its tokens and seconds, the share of the time spent waiting for data, the padding
-        share of sources and targets (this process's batches), the updates skipped and the examples
-        left out because they failed to load (``data.skip_bad``)."""
-        elapsed = max(time.perf_counter() - self.start, 1e-9)
-        loss, tokens, examples, items = processes.sum([self.loss, self.tokens, self.examples, self.skipped_items],
-                                                      device)
-        tokens, examples = int(tokens), int(examples)
-        padding = {f"{side}_padding": 1 - real / max(1, padded) for side, (real, padded) in self.cells.items()}
-        return {"loss": loss / max(1, tokens), "tokens_per_s": tokens / elapsed,
-                "examples_per_s": examples / elapsed, "tokens": tokens, "seconds": elapsed,
-                "data_wait": self.waited / elapsed, **padding, "skipped_updates": self.skipped_updates,
-                "skipped_items": int(items)}
-
-
 def _optimizer(parts: Parts) -> torch.optim.Optimizer:
     train = parts.config.train
     params = [p for p in parts.model.parameters() if p.requires_grad]
@@ -118,38 +77,6 @@ def _optimizer(parts: Parts) -> torch.optim.Optimizer:
     kind = torch.optim.AdamW if train.optimizer == "adamw" else torch.optim.Adam
     # The fused kernel updates every parameter in one pass per tensor (CPU and CUDA).
     return kind(params, lr=train.lr, betas=train.betas, weight_decay=train.weight_decay, fused=True)
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-"""Ctrl-C, and what schedulers and ``torchrun`` send to end a job."""
-
-
-class StopRequest:
-    """Turns the first SIGINT or SIGTERM into a flag checked between updates; the second interrupts,
-    unless ``repeat_interrupts`` is False (under ``torchrun``, which forwards the signal a process
-    already got from the terminal, and kills the processes itself if they take too long)."""
-
-    def __init__(self, repeat_interrupts: bool = True) -> None:
-        self.requested = False
-        self.repeat_interrupts = repeat_interrupts
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> "StopRequest":
-        for number in STOP_SIGNALS:
-            try:
-                self._previous[number] = signal.signal(number, self._handle)
-            except ValueError:  # not the main thread: leave the signals alone
-                break
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.requested and self.repeat_interrupts:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc) -> None:
-        for number, previous in self._previous.items():
-            signal.signal(number, previous)
 
 
 @dataclass
