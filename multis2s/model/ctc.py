@@ -52,10 +52,6 @@ def ctc_loss_sum(output: CTCOutput, targets_out: torch.Tensor) -> torch.Tensor:
                       reduction="sum", zero_infinity=True)
 
 
-def _logsumexp_pair(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return torch.logaddexp(a, b)
-
-
 class CTCPrefixScorer:
     """The CTC prefix probability of every live hypothesis, extended token by token.
 
@@ -83,7 +79,7 @@ class CTCPrefixScorer:
         """candidates (N, C) token ids → log ψ(h·c) (N, C)."""
         rows, steps = self.r_n.shape
         emit = self.log_probs.gather(2, candidates.unsqueeze(1).expand(rows, steps, -1))  # (N, S, C)
-        total = _logsumexp_pair(self.r_n, self.r_b).unsqueeze(2)  # (N, S, 1)
+        total = torch.logaddexp(self.r_n, self.r_b).unsqueeze(2)  # (N, S, 1)
         repeat = (candidates == self.last.unsqueeze(1)).unsqueeze(1)  # (N, 1, C): c repeats h's last label
         phi = torch.where(repeat, self.r_b.unsqueeze(2), total)  # (N, S, C)
         r_n = torch.full_like(emit, float("-inf"))
@@ -91,12 +87,12 @@ class CTCPrefixScorer:
         empty = (self.last < 0).view(rows, 1)
         r_n[:, 0] = torch.where(empty, emit[:, 0], torch.full_like(emit[:, 0], float("-inf")))
         for t in range(1, steps):
-            r_n[:, t] = _logsumexp_pair(r_n[:, t - 1], phi[:, t - 1]) + emit[:, t]
-            r_b[:, t] = _logsumexp_pair(r_b[:, t - 1], r_n[:, t - 1]) + self.blank[:, t].unsqueeze(1)
+            r_n[:, t] = torch.logaddexp(r_n[:, t - 1], phi[:, t - 1]) + emit[:, t]
+            r_b[:, t] = torch.logaddexp(r_b[:, t - 1], r_n[:, t - 1]) + self.blank[:, t].unsqueeze(1)
         start = torch.where(empty, emit[:, 0], torch.full_like(emit[:, 0], float("-inf")))  # (N, C)
         psi = torch.logsumexp(torch.cat([start.unsqueeze(1), phi[:, :-1] + emit[:, 1:]], dim=1), dim=1)
         end = (self.lengths - 1).clamp(min=0).view(rows, 1)
-        whole = _logsumexp_pair(self.r_n.gather(1, end), self.r_b.gather(1, end))  # (N, 1) log p(h | x)
+        whole = torch.logaddexp(self.r_n.gather(1, end), self.r_b.gather(1, end))  # (N, 1) log p(h | x)
         psi = torch.where(candidates == EOS_ID, whole.expand_as(psi), psi)
         self._pending = (candidates, r_n, r_b)
         return psi
