@@ -99,17 +99,19 @@ def _trust_option(command: argparse.ArgumentParser) -> None:
 
 
 def _plugins(args) -> int:
-    from multis2s.assembly import supplied_names
-    from multis2s.options import describe_options
     from multis2s.plugins import load_registry
     from multis2s.registry import SINGULAR
 
     registry = load_registry()
-    rows = [{"kind": SINGULAR[c.kind], "name": c.name, "plugin": c.plugin, "modality": c.modality, "help": c.help,
-             "options": [list(o) for o in describe_options(c.factory, supplied_names(registry, c), registry)]}
+    rows = [{"kind": SINGULAR[c.kind], "name": c.name, "plugin": c.plugin, "modality": c.modality, "help": c.help}
             for c in registry.components()]
     unavailable = [{"plugin": p.name, "distribution": p.distribution, "error": p.error} for p in registry.unavailable]
-    if args.json:
+    if args.json:  # the options need each factory, so this imports the plugins' code (and torch)
+        from multis2s.assembly import supplied_names
+        from multis2s.options import describe_options
+
+        for row, c in zip(rows, registry.components()):
+            row["options"] = [list(o) for o in describe_options(c.factory, supplied_names(registry, c), registry)]
         print(json.dumps(rows + [{"kind": "unavailable", **u} for u in unavailable], indent=2))
         return 0
     widths = [max(len(r[k]) for r in rows) for k in ("kind", "name", "plugin", "modality")]

@@ -145,6 +145,7 @@ class TrainConfig:
     amp: bool = True
     compile: bool = False
     progress: bool = True
+    tensorboard: bool = True
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -12,6 +13,8 @@ from multis2s.errors import PluginError
 KINDS = ("encoders", "decoders", "attentions", "searches", "modalities", "datasets", "tokenizers", "metrics")
 SINGULAR = {"encoders": "encoder", "decoders": "decoder", "attentions": "attention", "searches": "search",
             "modalities": "modality", "datasets": "dataset", "tokenizers": "tokenizer", "metrics": "metric"}
+REFERENCE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+"""Where a factory lives, ``"package.module:Name"``: registering one imports nothing until it is used."""
 MODALITY_NAME = re.compile(r"[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*")
 """A modality is any lower-case name (a new modality needs no core change); ``any`` matches every
 modality, and a data set that gives several joins them with ``+`` (``audio+video``)."""
@@ -23,10 +26,27 @@ class Component:
 
     kind: str
     name: str
-    factory: Callable
+    target: Callable | str
+    """The factory, or its ``"module:attribute"`` reference (imported on first use of :attr:`factory`,
+    so listing the components imports no model code and no optional library)."""
     modality: str
     help: str
     plugin: str
+
+    @property
+    def factory(self) -> Callable:
+        """The callable that builds the component."""
+        if not isinstance(self.target, str):
+            return self.target
+        module, _, attribute = self.target.partition(":")
+        try:
+            found = importlib.import_module(module)
+            for part in attribute.split("."):
+                found = getattr(found, part)
+        except Exception as exc:  # whatever the plugin's module raises on import is the plugin's error
+            raise PluginError(f'Error loading plugin "{self.plugin}": {SINGULAR[self.kind]} "{self.name}" '
+                              f"({self.target}): {type(exc).__name__}: {exc}") from exc
+        return found
 
 
 @dataclass(frozen=True)
@@ -46,14 +66,18 @@ class Registry:
         self.unavailable = unavailable
 
     def callback(self, kind: str, plugin: str) -> Callable[..., None]:
-        """The ``register(name, factory, *, modality, help)`` callback for one plugin and kind."""
+        """The ``register(name, factory, *, modality, help)`` callback for one plugin and kind; ``factory``
+        is the callable or its ``"module:attribute"`` reference."""
 
-        def register(name: str, factory: Callable, *, modality: str = "any", help: str = "") -> None:
+        def register(name: str, factory: Callable | str, *, modality: str = "any", help: str = "") -> None:
             self._add(Component(kind, name, factory, modality, help, plugin))
 
         return register
 
     def _add(self, component: Component) -> None:
+        if isinstance(component.target, str) and not REFERENCE.fullmatch(component.target):
+            raise PluginError(f'Error loading plugin "{component.plugin}": {SINGULAR[component.kind]} '
+                              f'"{component.name}": factory reference {component.target!r} is not "module:attribute"')
         if not MODALITY_NAME.fullmatch(component.modality):
             raise PluginError(
                 f'Error loading plugin "{component.plugin}": {SINGULAR[component.kind]} '
@@ -87,8 +111,12 @@ class Registry:
 
     def name_of(self, kind: str, factory: Callable) -> str:
         """The name under which ``factory`` is registered as a ``kind`` component."""
+        reference = f"{getattr(factory, '__module__', '')}:{getattr(factory, '__qualname__', '')}"
         for component in self._tables[kind].values():
-            if component.factory is factory:
+            if component.target is factory or component.target == reference:
+                return component.name
+        for component in self._tables[kind].values():  # a reference to a re-exported name
+            if isinstance(component.target, str) and component.factory is factory:
                 return component.name
         raise PluginError(f"{getattr(factory, '__name__', factory)!r} is not a registered {SINGULAR[kind]}")
 

@@ -39,7 +39,7 @@ from multis2s.train.schedule import check_schedule
 from multis2s.train.trainer import Trainer
 
 RESUMABLE_CHANGES = frozenset({"train.max_steps", "train.max_epochs", "train.early_stopping_patience",
-                               "train.progress", "train.compile", "train.save_every",
+                               "train.progress", "train.tensorboard", "train.compile", "train.save_every",
                                "train.save_every_minutes", "train.max_bad_steps", "threads", "device",
                                "data.num_workers"})
 """Config keys that ``--resume`` accepts changed without ``--force`` (how long, and where, to train)."""

@@ -72,6 +72,11 @@ class RunFolder:
         return self.path / "train.log"
 
     @property
+    def tensorboard(self) -> Path:
+        """``tensorboard/``: the TensorBoard event files (``train.tensorboard``)."""
+        return self.path / "tensorboard"
+
+    @property
     def results_file(self) -> Path:
         return self.path / "results.json"
 

@@ -33,7 +33,7 @@ from multis2s.data.vocabulary import PAD_ID
 from multis2s.device import autocast, grad_scaler
 from multis2s.distributed import Processes
 from multis2s.errors import TrainingError
-from multis2s.evaluation import decode, metric_direction, score
+from multis2s.evaluation import Decoded, decode, metric_direction, score
 from multis2s.loss import sequence_loss
 from multis2s.model.ctc import ctc_loss_sum
 from multis2s.run_folder import RunFolder
@@ -41,6 +41,7 @@ from multis2s.search.greedy import GreedySearch
 from multis2s.search.hypothesis import MaxLength
 from multis2s.train.console import Console, shows_progress_bar, validation_line
 from multis2s.train.log_window import LogWindow
+from multis2s.train.tensorboard import open_tensorboard
 from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
 from multis2s.train.stop import StopRequest
 
@@ -125,6 +126,7 @@ class Trainer:
         self.higher_is_better = metric_direction(parts.registry, self.best_metric)
         self.last_saved = time.monotonic()
         self.skips_reported = False
+        self.tensorboard = None
 
     def _wrapped(self, model: torch.nn.Module) -> torch.nn.Module:
         """The module training calls: DistributedDataParallel over several processes, compiled on request."""
@@ -224,8 +226,8 @@ class Trainer:
         return Update(loss_sum.item() if counts else 0.0, local_tokens, applied, False, stops > 0, saves > 0)
 
     @torch.no_grad()
-    def validate(self) -> dict[str, float]:
-        """Dev loss (teacher forced) and the config's metrics on decoded dev examples."""
+    def validate(self) -> tuple[dict[str, float], list[Decoded]]:
+        """Dev loss (teacher forced) and the config's metrics on decoded dev examples; the decoded examples."""
         examples = self.dev_examples[: self.config.train.validation_examples or None]
         tensors = ExampleTensors(examples, self.parts.streams, self.parts.target, train=False)
         batches = bucketed_batches([self.parts.streams.length(e) for e in examples],
@@ -244,9 +246,9 @@ class Trainer:
         results = {"loss": total / max(1, count)}
         results.update(score(self.parts.registry, list(self.config.eval.metrics), decoded,
                              normalise=self.config.eval.normalise))
-        return results
+        return results, decoded
 
-    def _after_validation(self, results: dict[str, float]) -> bool:
+    def _after_validation(self, results: dict[str, float], decoded: list[Decoded]) -> bool:
         """Record, keep the best checkpoint, and say whether early stopping is due."""
         value, loss = results[self.best_metric], results["loss"]
         better = is_better(value, loss, self.progress.best, self.progress.best_loss, self.higher_is_better)
@@ -260,6 +262,8 @@ class Trainer:
         self.folder.metrics.append({"step": self.progress.step, "epoch": self.progress.epoch, "split": "dev", **results,
                    "best": better})
         self.console.say(validation_line(self.progress.step, results, best=better, lr=self.scheduler.get_last_lr()[0]))
+        if self.tensorboard is not None:
+            self.tensorboard.validation(self.progress.step, results, decoded)
         patience = self.config.train.early_stopping_patience
         return patience is not None and self.progress.stale_validations >= patience
 
@@ -276,7 +280,7 @@ class Trainer:
 
     def _validation(self) -> None:
         """Validate on rank 0 (the others wait) and agree on early stopping."""
-        early = self._after_validation(self.validate()) if self.processes.is_main else False
+        early = self._after_validation(*self.validate()) if self.processes.is_main else False
         self.progress.early_stopped = self.processes.from_main(early)
 
     def _done(self) -> bool:
@@ -312,6 +316,8 @@ class Trainer:
                   "lr": self.scheduler.get_last_lr()[0], **window.summary(self.processes, self.device)}
         if self.processes.is_main:
             self.folder.metrics.append(record)
+        if self.tensorboard is not None:
+            self.tensorboard.training(record)
         bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
 
     def _shards(self) -> tuple[list[list[int]], list[bool]]:
@@ -327,6 +333,9 @@ class Trainer:
         bar = tqdm(total=total, initial=min(total, self.progress.step),
                    disable=not (shows_progress_bar(train.progress) and processes.is_main), unit="step",
                    dynamic_ncols=True, desc="training")
+        if processes.is_main:
+            self.tensorboard = open_tensorboard(self.folder.tensorboard, wanted=train.tensorboard,
+                                          resumed_step=self.progress.step, say=self.console.say)
         window = LogWindow()
         epoch_batches = EpochBatches()
         loader = make_loader(self.tensors, epoch_batches, num_workers=self.config.data.num_workers,
@@ -372,6 +381,8 @@ class Trainer:
             if not interrupted and self.progress.step % train.validate_every != 0:
                 self._validation()
             self.save_last()
+        if self.tensorboard is not None:
+            self.tensorboard.close()
         self.console.say(self._why_stopped(interrupted))
         return not interrupted
 

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
+from multis2s.extras import require
 from multis2s.plugins import hookimpl
+
+require("audio", "torchaudio", "soundfile", "espeakng_loader")
 
 
 @hookimpl
 def register_encoders(register):
-    from multis2s_audio.encoders import ConvLSTMEncoder, ConvTransformerEncoder, PyramidalLSTMEncoder
-
-    register("conv_lstm", ConvLSTMEncoder, modality="audio", help="2 strided convs (×4 fewer frames) + BiLSTM")
-    register("pblstm", PyramidalLSTMEncoder, modality="audio",
+    register("conv_lstm", "multis2s_audio.encoders:ConvLSTMEncoder", modality="audio",
+             help="2 strided convs (×4 fewer frames) + BiLSTM")
+    register("pblstm", "multis2s_audio.encoders:PyramidalLSTMEncoder", modality="audio",
              help="Listen-Attend-Spell pyramidal BiLSTM (×2 fewer frames per level)")
-    register("conv_transformer", ConvTransformerEncoder, modality="audio",
+    register("conv_transformer", "multis2s_audio.encoders:ConvTransformerEncoder", modality="audio",
              help="2 strided convs (×4 fewer frames) + pre-norm Transformer encoder")
 
 
 @hookimpl
 def register_modalities(register):
-    from multis2s_audio.pipeline import AudioPipeline
-
-    register("audio", AudioPipeline, modality="audio",
+    register("audio", "multis2s_audio.pipeline:AudioPipeline", modality="audio",
              help="audio file → log-mel or MFCC frames (10 ms), normalised, SpecAugment/speed/noise in training")
 
 
 @hookimpl
 def register_datasets(register):
-    from multis2s_audio.datasets import manifest_dataset, speech_dataset
-
-    register("manifest", manifest_dataset, modality="audio",
+    register("manifest", "multis2s_audio.datasets:manifest_dataset", modality="audio",
              help="your speech: JSON-lines manifests {audio, text} or LibriSpeech-layout folders")
-    register("synthetic_speech", speech_dataset, modality="audio",
+    register("synthetic_speech", "multis2s_audio.datasets:speech_dataset", modality="audio",
              help="eSpeak NG voices reading grid/open grammar sentences, unseen voices in test (generated)")

@@ -7,46 +7,43 @@ from multis2s.plugins import hookimpl
 
 @hookimpl
 def register_encoders(register):
-    from multis2s_text.encoders import RNNEncoder, TransformerTextEncoder
-
-    register("rnn", RNNEncoder, modality="text", help="embedding + (bi)directional RNN/LSTM/GRU, packed")
-    register("transformer", TransformerTextEncoder, modality="text", help="embedding + pre-norm Transformer encoder")
+    register("rnn", "multis2s_text.encoders:RNNEncoder", modality="text",
+             help="embedding + (bi)directional RNN/LSTM/GRU, packed")
+    register("transformer", "multis2s_text.encoders:TransformerTextEncoder", modality="text",
+             help="embedding + pre-norm Transformer encoder")
 
 
 @hookimpl
 def register_modalities(register):
-    from multis2s_text.pipeline import TextPipeline
-
-    register("text", TextPipeline, modality="text", help="string → token ids (any registered tokenizer)")
+    register("text", "multis2s_text.pipeline:TextPipeline", modality="text",
+             help="string → token ids (any registered tokenizer)")
 
 
 @hookimpl
 def register_tokenizers(register):
-    from multis2s_text.tokenizers import CharTokenizer, SentencePieceTokenizer, SharedTokenizer, WordTokenizer
-
-    register("word", WordTokenizer, modality="any", help="white-space separated words")
-    register("char", CharTokenizer, modality="any", help="characters, spaces as ▁")
-    register("sentencepiece", SentencePieceTokenizer, modality="any",
+    register("word", "multis2s_text.tokenizers:WordTokenizer", modality="any", help="white-space separated words")
+    register("char", "multis2s_text.tokenizers:CharTokenizer", modality="any", help="characters, spaces as ▁")
+    register("sentencepiece", "multis2s_text.tokenizers:SentencePieceTokenizer", modality="any",
              help="subword units (unigram or BPE) learned on the training text, saved in the checkpoint")
-    register("shared", SharedTokenizer, modality="any",
+    register("shared", "multis2s_text.tokenizers:SharedTokenizer", modality="any",
              help="targets only: a text source stream's tokenizer, learned on sources and targets")
 
 
 @hookimpl
 def register_datasets(register):
-    from multis2s_text.datasets import ParallelFiles, en_fr_dataset, scan_dataset, symbols_dataset, text_to_code_dataset
-
-    register("parallel", ParallelFiles, modality="any", help="your files: TSV, JSON lines or src/tgt line files")
-    register("symbols", symbols_dataset, modality="text", help="copy / reverse random symbol strings (generated)")
-    register("scan", scan_dataset, modality="text", help="SCAN commands → actions, simple/length/addjump (generated)")
-    register("en_fr", en_fr_dataset, modality="text", help="English → French from a grammar (generated)")
-    register("text_to_code", text_to_code_dataset, modality="text",
+    register("parallel", "multis2s_text.datasets:ParallelFiles", modality="any",
+             help="your files: TSV, JSON lines or src/tgt line files")
+    register("symbols", "multis2s_text.datasets:symbols_dataset", modality="text",
+             help="copy / reverse random symbol strings (generated)")
+    register("scan", "multis2s_text.datasets:scan_dataset", modality="text",
+             help="SCAN commands → actions, simple/length/addjump (generated)")
+    register("en_fr", "multis2s_text.datasets:en_fr_dataset", modality="text",
+             help="English → French from a grammar (generated)")
+    register("text_to_code", "multis2s_text.datasets:text_to_code_dataset", modality="text",
              help="English requests over numbers and lists → Python expressions (generated)")
 
 
 @hookimpl
 def register_metrics(register):
-    from multis2s_text.code_metrics import ExecutionAccuracy
-
-    register("execution_accuracy", ExecutionAccuracy, modality="text",
+    register("execution_accuracy", "multis2s_text.code_metrics:ExecutionAccuracy", modality="text",
              help="% of programs whose value (bounded ast evaluator, never eval) equals a reference's")

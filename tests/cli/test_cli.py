@@ -187,12 +187,12 @@ def test_version_and_the_resolved_config(tiny_config, capsys):
     assert resolved["model"]["encoders"]["source"]["layers"] >= 1, "every option of every component is listed"
 
 
-def test_help_and_version_import_no_heavy_library():
+def test_help_version_and_plugins_import_no_heavy_library():
     import subprocess
     import sys
 
     script = ("import sys\nfrom multis2s.cli import main\n"
-              "for argv in (['--help'], ['--version'], ['train', '--help']):\n"
+              "for argv in (['--help'], ['--version'], ['train', '--help'], ['plugins']):\n"
               "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
               "print(sorted(m for m in ('torch', 'torchvision', 'matplotlib', 'numpy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
