@@ -49,7 +49,7 @@ def write_task(folder: Path, *, train: int, test: int, seed: int = 0) -> dict[st
     for split, (start, end) in order.items():
         path = folder / f"{split}.tsv"
         path.write_text("".join(f"{s}\t{t}\n" for s, t in examples(rng, names[start:end], numbers[start:end])))
-        paths[split] = str(path)
+        paths[split] = str(path.resolve())
     return paths
 
 
