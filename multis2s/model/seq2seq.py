@@ -59,7 +59,8 @@ class Seq2Seq(nn.Module):
     def forward(self, sources: dict[str, torch.Tensor], lengths: dict[str, torch.Tensor], targets_in: torch.Tensor,
                 teacher_forcing: float = 1.0) -> Prediction:
         """targets_in (B, T) starting with BOS → log-probabilities (B, T, V), attention per stream
-        (B, T, S_i) and the CTC head's output."""
+        (B, T, S_i) and the CTC head's output. With copying and scheduled sampling, the copy switch
+        reads the embedding of the reference token at every step (not of a sampled one)."""
         streams = self.encode(sources, lengths)
         memory = self.decoder.prepare(streams)
         state = self.decoder.initial_state(streams)

@@ -4,6 +4,7 @@ data side's extended vocabulary, and a tiny model that copies names it never saw
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -102,6 +103,25 @@ def test_the_loss_and_its_gradients_are_finite_with_label_smoothing_and_schedule
     assert net.decoder.copy.switch.weight.grad.abs().sum() > 0
 
 
+def test_the_fused_decoder_loop_trains_the_copy_switch_and_attention_as_stepping_does():
+    """The copy loss reaches the attention through the fused op's alignment gradient."""
+    net = copy_model("rnn").double().train()
+    sources, lengths, targets_in = copy_batch()
+    targets_out = torch.cat([targets_in[:, 1:], torch.tensor([[3], [3]])], dim=1)
+    streams = net.encode(sources, lengths)
+    assert net.decoder.fusable(net.decoder.prepare(streams))
+    sequence_loss(net(sources, lengths, targets_in).log_probs, targets_out, pad_id=0)[0].backward()
+    fused = {name: p.grad.clone() for name, p in net.named_parameters()}
+    net.zero_grad()
+    streams = net.encode(sources, lengths)
+    memory, state = net.decoder.prepare(streams), net.decoder.initial_state(streams)
+    attentional, attention = net.decoder.stepped(net.decoder.embedding(net.decoder.inputs(targets_in)), memory, state)
+    log_probs = net.decoder.log_probs(attentional, targets_in, attention, memory)
+    sequence_loss(log_probs, targets_out, pad_id=0)[0].backward()
+    for name, p in net.named_parameters():
+        torch.testing.assert_close(p.grad, fused[name], msg=name)
+
+
 @pytest.mark.parametrize("dec_kind", ["rnn", "transformer"])
 def test_beam_one_equals_greedy_and_extended_ids_come_out(dec_kind):
     net = copy_model(dec_kind)
@@ -135,6 +155,13 @@ def test_source_oovs_get_extended_ids_and_targets_and_decoding_use_them():
     assert padded.tolist() == [copied.ids.tolist() + [0], [0] * 6]
 
 
+def test_a_decoder_that_does_not_say_its_memory_sizes_cannot_copy():
+    net = model("rnn", "rnn")
+    net.decoder.value_dims = {}
+    with pytest.raises(ValueError, match="does not say the memory size of stream 'source'"):
+        net.decoder.attach_copy("source")
+
+
 @pytest.mark.parametrize("override, message", [
     ("model.copy_stream=other", "model.copy_stream: 'other' is not a stream"),
     ("model.copy_stream=source", "set model.copy: true"),
@@ -147,6 +174,12 @@ def test_bad_copy_options_are_refused_in_one_line(tiny_config, override, message
     data["model"][key.split(".")[1]] = float(value) if key.endswith("weight") else value
     with pytest.raises(ConfigError, match=message):
         parse_config(data, "tiny.yaml")
+
+
+def test_copying_from_a_stream_that_is_not_text_is_refused(capsys):
+    config = Path(__file__).resolve().parents[2] / "configs" / "captioning.yaml"
+    assert main(["config", str(config), "model.copy=true"]) == 2
+    assert "model.copy: stream 'source' reads image; copying needs a stream of text tokens" in capsys.readouterr().err
 
 
 def _train(tmp_path, paths, *, copy: bool, steps: int, decoder: str = "rnn") -> Run:
