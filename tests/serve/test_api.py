@@ -129,10 +129,10 @@ def test_image_upload_is_decoded_like_run_predict_and_removed_after(image_client
     run = image_predictor.run
     (expected,) = run.predict([str(test_image)], search=run.search())
     assert reply["outputs"] == [expected.text]
-    attention = reply["attention"]["image"]
+    attention = reply["attention"]["source"]
     assert attention["modality"] == "image" and attention["source_labels"] is None
     assert len(attention["weights"]) == len(attention["target_labels"])
-    assert len(attention["weights"][0]) == expected.hypotheses[0].attention["image"].size(1)
+    assert len(attention["weights"][0]) == expected.hypotheses[0].attention["source"].size(1)
     assert uploads_left() == before
 
 
@@ -152,4 +152,4 @@ def test_bad_uploads_are_one_line_4xx_and_leave_no_files(image_client, request_a
 
 
 def test_upload_cache_is_off_so_a_reused_path_is_read_again(image_predictor):
-    assert getattr(image_predictor.run.streams.pipelines["image"], "cache", None) is None
+    assert getattr(image_predictor.run.streams.pipelines["source"], "cache", None) is None

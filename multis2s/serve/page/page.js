@@ -29,7 +29,7 @@ function fileInput(stream) {
   zone.id = `drop-${stream.name}`;
   zone.tabIndex = 0;
   const label = document.createElement("span");
-  label.textContent = `drop a ${stream.modality} file here, or click to choose one`;
+  label.textContent = `drop a file here (${stream.modality}), or click to choose one`;
   const chooser = document.createElement("input");
   chooser.type = "file";
   chooser.id = `input-${stream.name}`;
