@@ -153,3 +153,23 @@ def test_bad_uploads_are_one_line_4xx_and_leave_no_files(image_client, request_a
 
 def test_upload_cache_is_off_so_a_reused_path_is_read_again(image_predictor):
     assert getattr(image_predictor.run.streams.pipelines["source"], "cache", None) is None
+
+
+def test_serve_without_the_extra_says_what_to_install(monkeypatch, capsys, tmp_path):
+    import importlib.util
+
+    from multis2s.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a))
+    assert main(["serve", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "pip install 'multis2s[serve]'" in error
+
+
+@pytest.mark.parametrize("option", [["--max-upload-mb", "0"], ["--batch-wait-ms", "-1"], ["--max-batch", "0"]])
+def test_serve_refuses_bad_options_in_one_line(option, capsys, tmp_path):
+    from multis2s.cli import main
+
+    assert main(["serve", str(tmp_path), *option]) == 2
+    assert capsys.readouterr().err.startswith("error: --max-upload-mb must be > 0")
