@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -70,13 +71,17 @@ def build_app(predictor: Predictor, settings: ServeSettings = ServeSettings()) -
         return JSONResponse(info)
 
     async def predict(request: Request) -> JSONResponse:
+        uploaded: dict[str, str] = {}  # temporary path -> the name the client gave the file
         try:
             body = await read_body(request, settings.max_upload_bytes)
             fields = await _fields(request, body)
             parsed = parse_request(fields, request.query_params, predictor.streams)
             with UploadFolder() as folder:
-                source = {stream: folder.save(stream, value.filename, value.data) if isinstance(value, Upload)
-                          else value for stream, value in parsed.items.items()}
+                source = dict(parsed.items)
+                for stream, value in parsed.items.items():
+                    if isinstance(value, Upload):
+                        source[stream] = folder.save(stream, value.filename, value.data)
+                        uploaded[source[stream]] = repr(value.filename or stream)
                 reply = await batcher.submit((parsed.beam, parsed.n_best), source)
         except TooLarge as exc:
             return error(413, str(exc))
@@ -85,7 +90,7 @@ def build_app(predictor: Predictor, settings: ServeSettings = ServeSettings()) -
         except BadRequest as exc:
             return error(400, str(exc))
         except Multis2sError as exc:
-            return error(422, str(exc))
+            return error(422, _as_sent(str(exc), uploaded))
         return JSONResponse(reply)
 
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -98,6 +103,13 @@ def build_app(predictor: Predictor, settings: ServeSettings = ServeSettings()) -
               Route("/predict", predict, methods=["POST"]), Mount("/page", StaticFiles(directory=PAGE), name="page")]
     return Starlette(routes=routes, lifespan=lifespan,
                      exception_handlers={HTTPException: http_error, Exception: internal_error})
+
+
+def _as_sent(message: str, uploaded: dict[str, str]) -> str:
+    """A decoding error as the client knows its input: uploads by their names, not their temporary paths."""
+    for path, name in uploaded.items():
+        message = message.replace(path, name)
+    return re.sub(r"^input \d+: ", "", message)
 
 
 class UnsupportedBody(BadRequest):
