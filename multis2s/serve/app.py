@@ -81,7 +81,7 @@ def build_app(predictor: Predictor, settings: ServeSettings = ServeSettings()) -
                 for stream, value in parsed.items.items():
                     if isinstance(value, Upload):
                         source[stream] = folder.save(stream, value.filename, value.data)
-                        uploaded[source[stream]] = repr(value.filename or stream)
+                        uploaded[source[stream]] = value.filename or stream
                 reply = await batcher.submit((parsed.beam, parsed.n_best), source)
         except TooLarge as exc:
             return error(413, str(exc))
@@ -108,7 +108,7 @@ def build_app(predictor: Predictor, settings: ServeSettings = ServeSettings()) -
 def _as_sent(message: str, uploaded: dict[str, str]) -> str:
     """A decoding error as the client knows its input: uploads by their names, not their temporary paths."""
     for path, name in uploaded.items():
-        message = message.replace(path, name)
+        message = message.replace(repr(path), repr(name)).replace(path, repr(name))
     return re.sub(r"^input \d+: ", "", message)
 
 
