@@ -1,4 +1,4 @@
-"""The command line: ``multis2s plugins | train | evaluate | predict | attention | run | config | average``.
+"""The command line: ``multis2s plugins | train | evaluate | predict | attention | run | config | average | serve``.
 
 ``main(argv) -> int`` runs in-process (the tests call it). It parses, calls :class:`~multis2s.run.Run`
 and prints. User errors print one line to stderr and return 2; a traceback is a bug.
@@ -83,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
                          help="how many of the newest step checkpoints (train.keep_checkpoints) to average")
     average.add_argument("-o", "--out", type=Path,
                          help="checkpoint file to write (default RUN_DIR/checkpoints/average.pt)")
+
+    serve = commands.add_parser("serve", help="serve a trained run: an HTTP JSON API and a web page at /")
+    serve.add_argument("run_dir", type=Path)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--checkpoint", default="best", metavar="NAME", help="which checkpoint, as for evaluate")
+    serve.add_argument("--max-upload-mb", type=float, default=20.0, metavar="MB",
+                       help="largest request body accepted, uploads included (default 20)")
+    serve.add_argument("--batch-wait-ms", type=float, default=5.0, metavar="MS",
+                       help="how long a request waits for others to be decoded with it; 0 = no batching (default 5)")
+    serve.add_argument("--max-batch", type=int, default=16, metavar="N", help="most requests per batch (default 16)")
+    _trust_option(serve)
 
     new_plugin = commands.add_parser("new-plugin", help="write a plugin package, ready for pip install -e")
     new_plugin.add_argument("name", help="its package name (also its component's name): lower case, digits, _")
@@ -289,6 +301,24 @@ def _average(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    from importlib.util import find_spec
+
+    if any(find_spec(module) is None for module in ("starlette", "uvicorn", "python_multipart")):
+        print("error: multis2s serve needs the serve extra: pip install 'multis2s[serve]'", file=sys.stderr)
+        return 2
+    if args.max_upload_mb <= 0 or args.batch_wait_ms < 0 or args.max_batch < 1:
+        raise DataError("--max-upload-mb must be > 0, --batch-wait-ms >= 0 and --max-batch >= 1")
+    from multis2s.serve.app import ServeSettings
+    from multis2s.serve.server import serve
+
+    settings = ServeSettings(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+                             batch_wait_ms=args.batch_wait_ms, max_batch=args.max_batch)
+    serve(args.run_dir, host=args.host, port=args.port, checkpoint=args.checkpoint,
+          trust_plugins=args.trust_plugins, settings=settings)
+    return 0
+
+
 def _new_plugin(args) -> int:
     from multis2s.scaffold import write_plugin
 
@@ -299,7 +329,8 @@ def _new_plugin(args) -> int:
 
 
 COMMANDS = {"plugins": _plugins, "train": _train, "run": _run, "evaluate": _evaluate, "predict": _predict,
-            "attention": _attention, "config": _config, "average": _average, "new-plugin": _new_plugin}
+            "attention": _attention, "config": _config, "average": _average, "new-plugin": _new_plugin,
+            "serve": _serve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -241,12 +241,14 @@ class Run:
                           metrics=list(settings.metrics), normalise=settings.normalise, split=split,
                           errors=errors, samples=samples)
 
-    def predict(self, inputs: list[str], *, search: Search | None = None) -> list[Decoded]:
-        """Decode command-line inputs: a text or a file path per stream (``stream=item,…`` for several)."""
+    def predict(self, inputs: list[str | dict[str, str]], *, search: Search | None = None) -> list[Decoded]:
+        """Decode inputs: a text or a file path per stream (``stream=item,…`` for several, or a
+        mapping stream → item, as the server passes them)."""
         examples = []
         for number, text in enumerate(inputs, start=1):
             origin = f"input {number}"
-            example = Example(self.streams.parse_input(text, origin), "", origin)
+            source = dict(text) if isinstance(text, dict) else self.streams.parse_input(text, origin)
+            example = Example(source, "", origin)
             self._refuse_paths_for_text(example)
             examples.append(example)
         return self._decode(examples, search, progress=False)
