@@ -42,14 +42,15 @@ def _mismatch(names: tuple[str, ...], expected: tuple[torch.Tensor, ...], got: l
 
 def _fail(part: str, format: str, traced: str, batch: str, detail: str) -> ExportError:
     return ExportError(f"cannot export {part} to {format}: traced on {traced}, its graph computes something else on "
-                       f"{batch} ({detail}); tracing fixes Python code that branches on tensor values or reads "
-                       "them as numbers to the traced case")
+                       f"{batch} ({detail}); tracing fixes Python code that branches on tensor values or sizes "
+                       "to the traced case")
 
 
 def _error(part: str, format: str, traced: str, batch: str, exc: Exception) -> ExportError:
-    text = str(exc).strip()
-    return ExportError(f"cannot export {part} to {format}: traced on {traced}, its graph fails on {batch} "
-                       f"({type(exc).__name__}: {text.splitlines()[0] if text else ''})")
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()] or [type(exc).__name__]
+    reason = lines[-1] if "TorchScript interpreter" in lines[0] else lines[0]  # its last line is the error itself
+    return ExportError(f"cannot export {part} to {format}: traced on {traced}, its graph fails on {batch} ({reason}); "
+                       "tracing fixes Python code that branches on tensor values or sizes to the traced case")
 
 
 def _shapes(inputs: tuple[torch.Tensor, ...]) -> str:
