@@ -58,7 +58,9 @@ class TorchScriptGraphs:
             self.stepper = torch.jit.load(str(folder / files["step"]), map_location="cpu")
 
     def _call(self, graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
-        with self.torch.inference_mode():
+        # Without the optimising executor: it re-profiles the graph for each new shape, and decoding
+        # changes shapes at every step (finished rows leave, a Transformer's cache grows).
+        with self.torch.jit.optimized_execution(False), self.torch.inference_mode():
             outputs = graph(*(self.torch.from_numpy(np.ascontiguousarray(a)) for a in inputs))
         return [t.numpy() for t in outputs]
 
