@@ -46,7 +46,7 @@ class Exported:
     notes: list[str]
 
 
-def encoder_inputs(run, examples: list[Example]) -> tuple[torch.Tensor, ...]:
+def batch_inputs(run, examples: list[Example]) -> tuple[torch.Tensor, ...]:
     """``examples`` as one batch of encoder inputs: per stream its source (B, S_in, …) and lengths (B,).
     Some example must have each stream."""
     tensors = ExampleTensors(examples, run.streams, run.target, train=False)
@@ -63,7 +63,7 @@ def probes(run, split: str) -> tuple[tuple[torch.Tensor, ...], list[tuple[torch.
                           f"({', '.join(run.streams.names)}); its first {len(examples)} examples hold "
                           f"{len(complete)}")
     by_length = sorted(complete, key=run.streams.length)
-    return encoder_inputs(run, by_length[-4:]), [encoder_inputs(run, by_length[:3]), encoder_inputs(run, examples)]
+    return batch_inputs(run, by_length[-4:]), [batch_inputs(run, by_length[:3]), batch_inputs(run, examples)]
 
 
 def notes_of(run) -> list[str]:
