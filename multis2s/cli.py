@@ -96,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-batch", type=int, default=16, metavar="N", help="most requests per batch (default 16)")
     _trust_option(serve)
 
+    export = commands.add_parser("export", help="write the encoders and one decoder step as TorchScript or ONNX graphs")
+    export.add_argument("run_dir", type=Path)
+    export.add_argument("--format", choices=("torchscript", "onnx"), required=True)
+    export.add_argument("--out", type=Path, required=True,
+                        help="folder to write the graphs, manifest.json and runner.py into")
+    export.add_argument("--checkpoint", default="best", metavar="NAME", help="which checkpoint (as evaluate has it)")
+    export.add_argument("--split", default="dev",
+                        help="the examples the graphs are traced and checked on (default: dev)")
+    _trust_option(export)
+
     new_plugin = commands.add_parser("new-plugin", help="write a plugin package, ready for pip install -e")
     new_plugin.add_argument("name", help="its package name (also its component's name): lower case, digits, _")
     new_plugin.add_argument("--kind", choices=("encoder", "dataset", "metric", "modality"), default="encoder",
@@ -319,6 +329,18 @@ def _serve(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from multis2s.export.exporter import export_run
+    from multis2s.run import Run
+
+    run = Run.from_folder(args.run_dir, args.checkpoint, trust_plugins=args.trust_plugins)
+    exported = export_run(run, format=args.format, out=args.out, split=args.split)
+    print(f"wrote {exported.folder}: {args.format} graphs, manifest.json, runner.py (checked against the model)")
+    for note in exported.notes:
+        print(f"note: {note}")
+    return 0
+
+
 def _new_plugin(args) -> int:
     from multis2s.scaffold import write_plugin
 
@@ -330,7 +352,7 @@ def _new_plugin(args) -> int:
 
 COMMANDS = {"plugins": _plugins, "train": _train, "run": _run, "evaluate": _evaluate, "predict": _predict,
             "attention": _attention, "config": _config, "average": _average, "new-plugin": _new_plugin,
-            "serve": _serve}
+            "serve": _serve, "export": _export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,3 +28,7 @@ class CheckpointError(Multis2sError):
 
 class TrainingError(Multis2sError):
     """Training that cannot go on (e.g. the loss stayed non-finite); the run folder keeps its last good state."""
+
+
+class ExportError(Multis2sError):
+    """A trained run that cannot be written as graphs, or whose graphs would compute something else."""

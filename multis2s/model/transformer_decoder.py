@@ -166,7 +166,7 @@ class TransformerDecoder(Decoder):
 
     def step(self, tokens: torch.Tensor, memory: Memories, state: TransformerState
              ) -> tuple[torch.Tensor, Attention, TransformerState]:
-        start = int(state.steps[0])
+        start = state.keys[0].size(2)  # steps decoded so far: a size, so a traced graph keeps it symbolic
         x = self._embed(tokens.unsqueeze(1), start)  # (B, 1, D)
         self_mask = torch.ones(tokens.size(0), 1, start + 1, dtype=torch.bool, device=tokens.device)
         pasts = list(zip(state.keys, state.values))

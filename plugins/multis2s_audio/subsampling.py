@@ -8,6 +8,7 @@ lengths are updated with the exact output-size formula.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from multis2s.model.masks import lengths_to_mask
@@ -59,8 +60,6 @@ def stack_frame_pairs(x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Ten
 
     Steps beyond ``lengths`` are zeroed first, so an odd final frame is paired with zeros.
     """
-    x = zero_padding(x, lengths)
-    if x.size(1) % 2:
-        x = torch.cat([x, x.new_zeros(x.size(0), 1, x.size(2))], dim=1)  # (B, S+1, D)
+    x = F.pad(zero_padding(x, lengths), (0, 0, 0, x.size(1) % 2))  # (B, S rounded up to even, D); no branch
     batch, steps, size = x.shape
     return x.reshape(batch, steps // 2, 2 * size), (lengths + 1) // 2  # (B, S/2, 2D), (B,)
