@@ -9,6 +9,8 @@ manifest's ``notes`` and is printed:
 - the search: the runner decodes greedily; the step graph is what a beam search would call;
 - a CTC head (``model.ctc_weight``): greedy decoding with the attention decoder does not use it.
 
+A run with the copy mechanism (``model.copy``) is refused: its step is not exported yet.
+
 ``train.compile`` changes nothing: a checkpoint holds plain weights and export rebuilds the model eagerly.
 """
 
@@ -92,6 +94,9 @@ def export_run(run, *, format: str, out: Path, split: str = "dev") -> Exported:
     """Write ``run``'s graphs in ``format`` (see :data:`FORMATS`), manifest and runner into ``out``."""
     if format not in FORMATS:
         raise ExportError(f"--format {format!r} is not one of {', '.join(FORMATS)}")
+    if run.config.model.copy:
+        raise ExportError("model.copy: a run with the copy mechanism does not export yet (its step mixes in the "
+                          "attention over an extended vocabulary of each input's own source words)")
     if format == "onnx":
         require_onnx()
     model = run.model.cpu().eval()

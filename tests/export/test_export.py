@@ -108,6 +108,16 @@ def test_an_encoder_that_branches_on_tensor_values_fails_in_one_line(tmp_path, c
     assert "memory.source.values differs" in error and not out.exists()
 
 
+def test_a_run_with_the_copy_mechanism_is_refused_in_one_line(tmp_path, capsys):
+    run_dir = train(tmp_path, {**TINY, "model": {**TINY["model"], "copy": True}}, "train.max_steps=2",
+                    "train.validate_every=2")
+    capsys.readouterr()
+    assert main(["export", str(run_dir), "--format", "torchscript", "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("error: model.copy: a run with the copy mechanism does not")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_decoder_state_that_is_not_tensors_is_named():
     state = {"hidden": torch.zeros(2, 3), "steps": 4}
     with pytest.raises(ExportError, match=r"state\.steps = int, not a tensor"):
