@@ -67,7 +67,7 @@ class Predictor:
     def _reply(self, item: Decoded, n_best: int) -> dict[str, Any]:
         hypotheses = item.hypotheses[:n_best]
         best = item.hypotheses[0]
-        target_labels = self.run.target.tokens(best.tokens) + ["<eos>"]
+        target_labels = self.run.target.tokens(best.tokens, item.oovs) + ["<eos>"]
         attention = {}
         for name, view in self.run.streams.views(item.example).items():
             if view is None or name not in best.attention:
@@ -79,7 +79,7 @@ class Predictor:
                                "source_labels": pipeline.labels(view),
                                "modality": getattr(pipeline, "modality", "unknown")}
         return {"text": item.text,
-                "outputs": [self.run.target.decode(h.tokens) for h in hypotheses],
+                "outputs": [self.run.target.decode(h.tokens, item.oovs) for h in hypotheses],
                 "scores": [round(float(h.score), 6) for h in hypotheses],
                 "attention": attention}
 
