@@ -35,7 +35,7 @@ from multis2s_speech import espeak
 from multis2s_speech.grammars import GRAMMARS, spoken_form
 from multis2s_speech.speakers import SPLITS, Speaker, single_torch_thread, speakers_for_split
 
-__all__ = ["check_rate_range", "write_corpus"]
+__all__ = ["Resampler", "check_rate_range", "write_corpus"]
 
 _UTTERANCE_RATE_JITTER_WPM = 15
 _UTTERANCE_PITCH_JITTER = 8
@@ -87,7 +87,7 @@ def _plan_utterance(
     )
 
 
-class _Resampler:
+class Resampler:
     """torchaudio's windowed-sinc resampler for one pair of rates.
 
     Inputs are zero-padded to a multiple of ``_RESAMPLE_BUCKET`` samples:
@@ -128,7 +128,7 @@ def _to_pcm16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.round(samples * _PCM16_MAX), -_PCM16_MAX - 1, _PCM16_MAX).astype(np.int16)
 
 
-def _render(plan: _Plan, resampler: _Resampler) -> tuple[np.ndarray, list[list[str | float]]]:
+def _render(plan: _Plan, resampler: Resampler) -> tuple[np.ndarray, list[list[str | float]]]:
     """Synthesise ``plan``.
 
     Returns int16 PCM at the resampler's output rate, shape ``(num_samples,)``,
@@ -158,7 +158,7 @@ def _write_split(
     sample_rate: int,
     noise_snr_db: tuple[float, float] | None,
     rate_wpm: tuple[int, int] | None,
-    resampler: _Resampler,
+    resampler: Resampler,
     progress_bar: tqdm,
 ) -> None:
     """Write ``count`` utterances of ``split`` under ``root``, listed in ``root/<split>.jsonl``."""
@@ -246,7 +246,7 @@ def write_corpus(
     if folder.exists():
         raise FileExistsError(f"corpus folder {folder} already exists")
     folder.mkdir(parents=True)
-    resampler = _Resampler(espeak.sample_rate(), sample_rate)
+    resampler = Resampler(espeak.sample_rate(), sample_rate)
     total = sum(counts.values())
     with (
         single_torch_thread(),

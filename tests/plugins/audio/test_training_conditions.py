@@ -1,4 +1,5 @@
-"""Training conditions of the audio pipeline: speed range, babble, coloured noise, clean share.
+"""Training conditions of the audio pipeline (speed range, babble, coloured noise, clean share) and
+of the embedded corpus (training speaking rates).
 
 Each is drawn per clip from the clip's own seed, is applied in training only, and its options are
 checked with one-line errors naming the key.
@@ -17,7 +18,11 @@ from multis2s.data.loader import EpochBatches, ExampleTensors, example_seed, mak
 from multis2s.data.streams import SourceStreams
 from multis2s.errors import ConfigError
 from multis2s_speech.audio_io import Resamplers
+from multis2s_speech.speakers import speakers_for_split
+from multis2s_audio import datasets
 from multis2s_audio.conditions import TrainingConditions, mean_power, mix_at_snr, pink_noise
+from multis2s_audio.corpus import _plan_utterance
+from multis2s_audio.datasets import speech_dataset
 from multis2s_audio.pipeline import AudioPipeline
 
 RATE = 16000
@@ -176,3 +181,29 @@ def test_bad_condition_options_are_config_errors_naming_the_key(bad, message):
         options.build(AudioPipeline, bad, where="c.yaml: data.source")
     assert message in str(error.value) and str(error.value).startswith("c.yaml: data.source")
     assert "\n" not in str(error.value)
+
+
+def test_train_rate_wpm_draws_training_rates_from_its_range_and_leaves_the_rest():
+    speakers = speakers_for_split("train")
+    plain = [_plan_utterance("grid", speakers, 1, "train", i, (15.0, 30.0)) for i in range(200)]
+    varied = [_plan_utterance("grid", speakers, 1, "train", i, (15.0, 30.0), (80, 320)) for i in range(200)]
+    rates = [p.rate_wpm for p in varied]
+    assert min(rates) >= 80 and max(rates) <= 320 and min(rates) < 120 and max(rates) > 280
+    assert max(p.rate_wpm for p in plain) <= 190  # habitual 145-175 ± 15
+    same = [(p.text, p.speaker, p.pitch, p.snr_db, p.noise_seed) for p in plain]
+    assert same == [(p.text, p.speaker, p.pitch, p.snr_db, p.noise_seed) for p in varied]
+
+
+@pytest.mark.parametrize("rates", [[60, 200], [200, 100], [100, 500]])
+def test_bad_train_rate_wpm_is_a_config_error(rates):
+    settings = {"train_size": 1, "dev_size": 1, "test_size": 1, "train_rate_wpm": rates}
+    with pytest.raises(ConfigError, match="train_rate_wpm must be .* within eSpeak's 80-450 words/min"):
+        options.build(speech_dataset, settings, where="data.dataset")
+
+
+def test_the_corpus_cache_key_holds_train_rate_wpm_only_when_set(tmp_path, monkeypatch):
+    keys = []
+    monkeypatch.setattr(datasets, "ensure_corpus", lambda name, options, write: keys.append(options) or tmp_path)
+    speech_dataset(train_size=1, dev_size=1, test_size=1)
+    speech_dataset(train_size=1, dev_size=1, test_size=1, train_rate_wpm=(80, 320))
+    assert "train_rate_wpm" not in keys[0] and keys[1]["train_rate_wpm"] == [80, 320]
