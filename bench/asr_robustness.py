@@ -5,7 +5,8 @@
 Sentences of the run's grammar are spoken by the held-out test voices (eSpeak variants
 ``multis2s_speech.speakers.TEST_VARIANTS`` with every English accent, which no training split
 uses) and written with a manifest per condition under ``bench/out/asr_robustness/<condition>/``
-(``multis2s evaluate RUN --data <manifest>`` scores any one of them alone):
+(``multis2s evaluate RUN --data <manifest>`` scores any one of them alone; a later call with the same
+``--sentences``, grammar and ``--seed`` reuses them):
 
 - ``ordinary``: each voice's habitual rate (145–175 words/min) ± 15, light white noise (25 dB SNR)
 - ``slow`` 80–120 and ``fast`` 240–320 words/min, the same light noise
@@ -109,14 +110,20 @@ def write_condition(name: str, utterances: list[Utterance], kind: str, snr_db: f
 
 
 def write_conditions(names: list[str], sentences: int, grammar: str, seed: int) -> dict[str, Path]:
-    """A manifest per condition (written afresh: a different --sentences or grammar changes them)."""
+    """A manifest per condition, kept from an earlier call with the same sentences, grammar and seed."""
     manifests, spoken = {}, {}
+    settings = json.dumps({"sentences": sentences, "grammar": grammar, "seed": seed})
     for name in names:
+        written = OUT / name / "settings.json"
+        if written.exists() and written.read_text() == settings:
+            manifests[name] = OUT / name / "test.jsonl"
+            continue
         band = name if name in RATE_BANDS else "ordinary"
         if band not in spoken:
             spoken[band] = speak(sentences, RATE_BANDS[band], grammar, seed)
         kind, snr_db = NOISES.get(name, ("white", LIGHT_NOISE_DB))
         manifests[name] = write_condition(name, spoken[band], kind, snr_db, seed)
+        written.write_text(settings)
     return manifests
 
 
