@@ -92,7 +92,7 @@ class ExampleTensors(TorchDataset):
     example out of its batch and counts it, instead of raising the error.
 
     An index may come as ``(epoch, index)`` (:class:`EpochBatches` with an epoch): with a ``seed``,
-    the pipelines that take one then get :func:`example_seed` for the example.
+    when a pipeline takes one (``streams.seeded``), the pipelines get :func:`example_seed` for it.
     """
 
     def __init__(self, examples: list[Example], streams: SourceStreams, target: TargetField, *, train: bool,
@@ -105,7 +105,8 @@ class ExampleTensors(TorchDataset):
 
     def __getitem__(self, key: int | tuple[int, int]) -> Loaded | Unloadable:
         epoch, index = key if isinstance(key, tuple) else (None, key)
-        seed = None if epoch is None or self.seed is None else example_seed(self.seed, epoch, index)
+        seeded = epoch is not None and self.seed is not None and getattr(self.streams, "seeded", False)
+        seed = example_seed(self.seed, epoch, index) if seeded else None
         example = self.examples[index]
         try:
             sources = (self.streams.load(example, train=self.train) if seed is None

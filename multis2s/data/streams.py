@@ -110,6 +110,11 @@ class SourceStreams:
         name, view = next((n, v) for n, v in self.views(example).items() if v is not None)
         return self.pipelines[name].length(view)
 
+    @property
+    def seeded(self) -> bool:
+        """Whether a pipeline takes each example's augmentation seed (``seeded``)."""
+        return any(getattr(pipeline, "seeded", False) for pipeline in self.pipelines.values())
+
     def training_examples(self, examples: list[Example]) -> None:
         """Hand the training examples to each pipeline that draws on them while training (its
         optional ``training_examples``, e.g. audio babble made of other training clips)."""
