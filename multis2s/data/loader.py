@@ -8,6 +8,7 @@ main process, as the one line it was (a worker's error would otherwise carry its
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import torch
@@ -87,25 +88,39 @@ Loaded = tuple[int, dict[str, torch.Tensor | None], list[int], CopyTokens | None
 """(index, per-stream source tensors, target ids, the copy stream's extended ids with copying)."""
 
 
+def example_seed(seed: int, epoch: int, index: int) -> int:
+    """The augmentation seed of example ``index`` in ``epoch`` of a run seeded ``seed`` (63 bits)."""
+    digest = hashlib.blake2b(f"{seed}:{epoch}:{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
 class ExampleTensors(TorchDataset):
     """Index → (index, per-stream source tensors, target ids, copy tokens) through the pipelines, or
     an :class:`Unloadable` when loading raised a DataError; ``skip_bad``: the loader then leaves the
     example out of its batch and counts it, instead of raising the error. With the target's
-    ``copy_stream`` set, the target ids are extended by the example's source OOVs."""
+    ``copy_stream`` set, the target ids are extended by the example's source OOVs.
+
+    An index may come as ``(epoch, index)`` (:class:`EpochBatches` with an epoch): with a ``seed``,
+    when a pipeline takes one (``streams.seeded``), the pipelines get :func:`example_seed` for it.
+    """
 
     def __init__(self, examples: list[Example], streams: SourceStreams, target: TargetField, *, train: bool,
-                 skip_bad: bool = False) -> None:
+                 skip_bad: bool = False, seed: int | None = None) -> None:
         self.examples, self.streams, self.target, self.train = examples, streams, target, train
-        self.skip_bad = skip_bad
+        self.skip_bad, self.seed = skip_bad, seed
         self.copy_stream: str | None = getattr(target, "copy_stream", None)
 
     def __len__(self) -> int:
         return len(self.examples)
 
-    def __getitem__(self, index: int) -> Loaded | Unloadable:
+    def __getitem__(self, key: int | tuple[int, int]) -> Loaded | Unloadable:
+        epoch, index = key if isinstance(key, tuple) else (None, key)
+        seeded = epoch is not None and self.seed is not None and getattr(self.streams, "seeded", False)
+        seed = example_seed(self.seed, epoch, index) if seeded else None
         example = self.examples[index]
         try:
-            sources = self.streams.load(example, train=self.train)
+            sources = (self.streams.load(example, train=self.train) if seed is None
+                       else self.streams.load(example, train=self.train, seed=seed))
             if self.copy_stream is None:
                 return index, sources, self.target.encode(example.target), None
             copied = copy_tokens(self.streams, self.copy_stream, example, self.target.vocabulary)
@@ -125,13 +140,17 @@ def pad_ids(sequences: list[list[int]]) -> torch.Tensor:
 class EpochBatches:
     """The batch sampler of a training loader that lives across epochs: it yields whatever index
     batches were set last (the epoch's remaining batches), so worker processes, and the
-    per-worker state of the source pipelines (feature caches), survive from one epoch to the next."""
+    per-worker state of the source pipelines (feature caches), survive from one epoch to the next.
+    With ``epoch`` set, each index goes out as ``(epoch, index)``, the key of its augmentation seed."""
 
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
+        self.epoch: int | None = None
 
     def __iter__(self):
-        return iter(self.batches)
+        if self.epoch is None:
+            return iter(self.batches)
+        return iter([[(self.epoch, index) for index in batch] for batch in self.batches])
 
     def __len__(self) -> int:
         return len(self.batches)
@@ -162,7 +181,8 @@ def make_loader(
 
     Worker processes (``num_workers`` > 0) are kept between iterations and seeded from ``seed``
     (each worker's torch, Python and NumPy generators), so augmentation in workers is
-    reproducible and differs from epoch to epoch. Examples that fail to load are left out and
+    reproducible and differs from epoch to epoch (a pipeline that takes each example's seed, see
+    :class:`ExampleTensors`, draws from that instead, whatever the workers). Examples that fail to load are left out and
     counted with ``tensors.skip_bad``, else raised (see the module's notes).
     """
 

@@ -24,6 +24,12 @@ class SourcePipeline(Protocol):
     that has it draws ``multis2s attention`` itself (images: one panel per word over the image);
     otherwise the CLI draws a heat map over :meth:`labels`, or over the loaded features when
     :meth:`labels` returns None (audio: the spectrogram).
+
+    Optional: ``seeded = True`` and ``load(example, *, train, seed)``: the trainer passes each
+    training example's seed (from the run seed, the epoch and the example's index), so the
+    pipeline's augmentation of a clip does not depend on the data-loader workers; and
+    ``training_examples(examples)``, called before training (also on resume) with the training
+    examples the pipeline may draw on (audio babble).
     """
 
     modality: str

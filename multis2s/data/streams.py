@@ -110,10 +110,30 @@ class SourceStreams:
         name, view = next((n, v) for n, v in self.views(example).items() if v is not None)
         return self.pipelines[name].length(view)
 
-    def load(self, example: Example, *, train: bool) -> dict[str, torch.Tensor | None]:
-        """stream → the stream's tensor (S_i, …), or None when the example lacks it."""
-        return {name: None if view is None else self.pipelines[name].load(view, train=train)
+    @property
+    def seeded(self) -> bool:
+        """Whether a pipeline takes each example's augmentation seed (``seeded``)."""
+        return any(getattr(pipeline, "seeded", False) for pipeline in self.pipelines.values())
+
+    def training_examples(self, examples: list[Example]) -> None:
+        """Hand the training examples to each pipeline that draws on them while training (its
+        optional ``training_examples``, e.g. audio babble made of other training clips)."""
+        views = [self.views(e) for e in examples]
+        for name, pipeline in self.pipelines.items():
+            if hasattr(pipeline, "training_examples"):
+                pipeline.training_examples([v[name] for v in views if v[name] is not None])
+
+    def load(self, example: Example, *, train: bool, seed: int | None = None) -> dict[str, torch.Tensor | None]:
+        """stream → the stream's tensor (S_i, …), or None when the example lacks it. ``seed``: the
+        example's augmentation seed, passed to the pipelines that take one (``seeded``)."""
+        return {name: None if view is None else self._load(self.pipelines[name], view, train, seed)
                 for name, view in self.views(example).items()}
+
+    @staticmethod
+    def _load(pipeline: SourcePipeline, view: Example, train: bool, seed: int | None) -> torch.Tensor:
+        if getattr(pipeline, "seeded", False):
+            return pipeline.load(view, train=train, seed=seed)  # type: ignore[call-arg]
+        return pipeline.load(view, train=train)
 
     def collate(self, items: list[dict[str, torch.Tensor | None]]
                 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:

@@ -119,7 +119,8 @@ class Trainer:
         self.scaler = grad_scaler(device, self.config.train.amp)
         self.progress = Progress()
         self.tensors = ExampleTensors(train, parts.streams, parts.target, train=True,
-                                      skip_bad=self.config.data.skip_bad)
+                                      skip_bad=self.config.data.skip_bad, seed=self.config.seed)
+        parts.streams.training_examples(train)
         self.lengths = [parts.streams.length(e) + len(parts.target.encode(e.target)) for e in train]
         names = list(self.config.eval.metrics)
         self.best_metric = self.config.train.best_metric or (names[0] if names else "loss")
@@ -348,6 +349,7 @@ class Trainer:
         with StopRequest(repeat_interrupts=not processes.distributed) as stop:
             while not self._done() and not stopped:
                 epoch_batches.batches, counting = self._shards()
+                epoch_batches.epoch = self.progress.epoch
                 asked = time.perf_counter()
                 for batch, counts in zip(loader, counting):
                     waited = time.perf_counter() - asked

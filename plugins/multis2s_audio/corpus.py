@@ -35,7 +35,7 @@ from multis2s_speech import espeak
 from multis2s_speech.grammars import GRAMMARS, spoken_form
 from multis2s_speech.speakers import SPLITS, Speaker, single_torch_thread, speakers_for_split
 
-__all__ = ["write_corpus"]
+__all__ = ["Resampler", "check_rate_range", "write_corpus"]
 
 _UTTERANCE_RATE_JITTER_WPM = 15
 _UTTERANCE_PITCH_JITTER = 8
@@ -63,25 +63,31 @@ def _plan_utterance(
     split: str,
     index: int,
     noise_snr_db: tuple[float, float] | None,
+    rate_wpm: tuple[int, int] | None = None,
 ) -> _Plan:
-    """Draw text, speaker and prosody from an rng keyed on (seed, split, index)."""
+    """Draw text, speaker and prosody from an rng keyed on (seed, split, index).
+
+    ``rate_wpm`` (low, high): the rate is drawn uniformly from it instead of the speaker's habitual
+    rate ± :data:`_UTTERANCE_RATE_JITTER_WPM`, after every other draw (which it leaves as they were).
+    """
     rng = random.Random(f"{seed}:{split}:{index}")
     text = GRAMMARS[grammar](rng)
     speaker = rng.choice(speakers)
     rate_jitter = rng.randint(-_UTTERANCE_RATE_JITTER_WPM, _UTTERANCE_RATE_JITTER_WPM)
     pitch_jitter = rng.randint(-_UTTERANCE_PITCH_JITTER, _UTTERANCE_PITCH_JITTER)
     snr_db = rng.uniform(*noise_snr_db) if noise_snr_db is not None else None
+    noise_seed = rng.getrandbits(64)
     return _Plan(
         text=text,
         speaker=speaker,
-        rate_wpm=speaker.base_rate_wpm + rate_jitter,
+        rate_wpm=speaker.base_rate_wpm + rate_jitter if rate_wpm is None else rng.randint(*rate_wpm),
         pitch=min(max(speaker.base_pitch + pitch_jitter, 0), 100),
         snr_db=snr_db,
-        noise_seed=rng.getrandbits(64),
+        noise_seed=noise_seed,
     )
 
 
-class _Resampler:
+class Resampler:
     """torchaudio's windowed-sinc resampler for one pair of rates.
 
     Inputs are zero-padded to a multiple of ``_RESAMPLE_BUCKET`` samples:
@@ -122,7 +128,7 @@ def _to_pcm16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.round(samples * _PCM16_MAX), -_PCM16_MAX - 1, _PCM16_MAX).astype(np.int16)
 
 
-def _render(plan: _Plan, resampler: _Resampler) -> tuple[np.ndarray, list[list[str | float]]]:
+def _render(plan: _Plan, resampler: Resampler) -> tuple[np.ndarray, list[list[str | float]]]:
     """Synthesise ``plan``.
 
     Returns int16 PCM at the resampler's output rate, shape ``(num_samples,)``,
@@ -151,7 +157,8 @@ def _write_split(
     seed: int,
     sample_rate: int,
     noise_snr_db: tuple[float, float] | None,
-    resampler: _Resampler,
+    rate_wpm: tuple[int, int] | None,
+    resampler: Resampler,
     progress_bar: tqdm,
 ) -> None:
     """Write ``count`` utterances of ``split`` under ``root``, listed in ``root/<split>.jsonl``."""
@@ -160,7 +167,7 @@ def _write_split(
     speakers = speakers_for_split(split)
     with open(root / f"{split}.jsonl", "w", encoding="utf-8") as manifest:
         for index in range(count):
-            plan = _plan_utterance(grammar, speakers, seed, split, index, noise_snr_db)
+            plan = _plan_utterance(grammar, speakers, seed, split, index, noise_snr_db, rate_wpm)
             pcm, phonemes = _render(plan, resampler)
             relative_path = f"wav/{split}/{index + 1:06d}.wav"
             soundfile.write(root / relative_path, pcm, sample_rate, subtype="PCM_16")
@@ -176,7 +183,8 @@ def _write_split(
 
 
 def _check_arguments(
-    grammar: str, counts: dict[str, int], sample_rate: int, noise_snr_db: tuple[float, float] | None
+    grammar: str, counts: dict[str, int], sample_rate: int, noise_snr_db: tuple[float, float] | None,
+    train_rate_wpm: tuple[int, int] | None = None,
 ) -> None:
     if grammar not in GRAMMARS:
         raise ValueError(f"unknown grammar {grammar!r}; expected one of {sorted(GRAMMARS)}")
@@ -186,6 +194,16 @@ def _check_arguments(
         raise ValueError(f"sample_rate must be positive, got {sample_rate}")
     if noise_snr_db is not None and noise_snr_db[0] > noise_snr_db[1]:
         raise ValueError(f"noise_snr_db must be (low, high), got {noise_snr_db}")
+    if train_rate_wpm is not None:
+        check_rate_range(train_rate_wpm)
+
+
+def check_rate_range(rate_wpm: tuple[int, int]) -> None:
+    """A ValueError unless ``rate_wpm`` is (low, high) within the rates eSpeak accepts."""
+    low, high = espeak.RATE_RANGE_WPM
+    if not low <= rate_wpm[0] <= rate_wpm[1] <= high:
+        raise ValueError(f"train_rate_wpm must be [low, high] within eSpeak's {low}-{high} words/min, "
+                         f"got {list(rate_wpm)}")
 
 
 def write_corpus(
@@ -198,6 +216,7 @@ def write_corpus(
     seed: int,
     sample_rate: int = 16000,
     noise_snr_db: tuple[float, float] | None = (15.0, 30.0),
+    train_rate_wpm: tuple[int, int] | None = None,
     progress: bool = True,
 ) -> dict[str, Path]:
     """Synthesise a train/dev/test speech corpus into ``folder``.
@@ -210,6 +229,9 @@ def write_corpus(
         sample_rate: output rate in Hz (eSpeak's 22050 Hz output is resampled).
         noise_snr_db: white noise is added at a signal-to-noise ratio drawn
             uniformly from this (low, high) range in dB; ``None`` adds none.
+        train_rate_wpm: the training utterances' speaking rates are drawn uniformly from this
+            (low, high) range in words per minute; ``None``: each speaker's habitual rate
+            (145–175) ± 15. Dev and test keep the habitual rates.
         progress: show a tqdm progress bar.
 
     The caller makes the write atomic (:func:`multis2s.data.cache.ensure_corpus`
@@ -220,11 +242,11 @@ def write_corpus(
     """
     folder = Path(folder)
     counts = {"train": num_train, "dev": num_dev, "test": num_test}
-    _check_arguments(grammar, counts, sample_rate, noise_snr_db)
+    _check_arguments(grammar, counts, sample_rate, noise_snr_db, train_rate_wpm)
     if folder.exists():
         raise FileExistsError(f"corpus folder {folder} already exists")
     folder.mkdir(parents=True)
-    resampler = _Resampler(espeak.sample_rate(), sample_rate)
+    resampler = Resampler(espeak.sample_rate(), sample_rate)
     total = sum(counts.values())
     with (
         single_torch_thread(),
@@ -239,6 +261,7 @@ def write_corpus(
                 seed=seed,
                 sample_rate=sample_rate,
                 noise_snr_db=noise_snr_db,
+                rate_wpm=train_rate_wpm if split == "train" else None,
                 resampler=resampler,
                 progress_bar=bar,
             )

@@ -13,7 +13,7 @@ from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
 from multis2s.data.manifests import MAX_LINE_CHARS, check_max_chars
 from multis2s.errors import DataError
-from multis2s_audio.corpus import write_corpus
+from multis2s_audio.corpus import check_rate_range, write_corpus
 from multis2s_audio.manifests import read_speech_data
 from multis2s_speech.grammars import GRAMMARS
 from multis2s_speech.speakers import SPLITS
@@ -62,10 +62,13 @@ def speech_dataset(
     test_size: int,
     seed: int = 1,
     noise_snr_db: tuple[float, float] | None = (15.0, 30.0),
+    train_rate_wpm: tuple[int, int] | None = None,
     skip_bad: bool = False,
 ) -> SpeechSplits:
     """eSpeak NG voices reading ``grammar`` sentences at 16 kHz, with white noise at an SNR drawn
     from ``noise_snr_db`` (null: clean); the test speakers are voices never heard in train or dev.
+    ``train_rate_wpm``: [low, high] speaking rates of the training utterances, words per minute
+    (null: each speaker's habitual rate, 145–175 ± 15, as dev and test always have).
     """
     if grammar not in GRAMMARS:
         raise ValueError(f"grammar {grammar!r} is not one of {', '.join(sorted(GRAMMARS))}")
@@ -75,10 +78,13 @@ def speech_dataset(
         raise ValueError(f"noise_snr_db must be [low, high] with low <= high, got {list(noise_snr_db)}")
     options = dict(grammar=grammar, train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed,
                    noise_snr_db=None if noise_snr_db is None else list(noise_snr_db))
+    if train_rate_wpm is not None:  # only then: the corpora made before the option keep their cache key
+        check_rate_range(train_rate_wpm)
+        options["train_rate_wpm"] = list(train_rate_wpm)
 
     def write(folder: Path) -> None:
         write_corpus(folder / "corpus", grammar=grammar, num_train=train_size, num_dev=dev_size,
-                     num_test=test_size, seed=seed, noise_snr_db=noise_snr_db)
+                     num_test=test_size, seed=seed, noise_snr_db=noise_snr_db, train_rate_wpm=train_rate_wpm)
 
     corpus = ensure_corpus(f"speech-{grammar}", options, write) / "corpus"
     return SpeechSplits({split: corpus / f"{split}.jsonl" for split in SPLITS}, skip_bad=skip_bad)

@@ -5,13 +5,15 @@ Shapes: B batch, S frames (10 ms each), F features per frame.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import torch
 
 from multis2s.data.example import Example
 from multis2s.errors import DataError
+from multis2s.ranges import PROBABILITY, Range
 from multis2s_speech.audio_io import FILE_SAMPLE_RATES, AudioReader, Resamplers, audio_duration
+from multis2s_audio.conditions import NOISE_COLOURS, TrainingConditions
 from multis2s_audio.features import FRAMES_PER_SECOND, FeatureExtractor, Normaliser, SpecAugment, WaveAugment
 
 MAX_SECONDS = 300.0  # the default longest clip: 5 minutes, 19 MB at 16 kHz
@@ -26,7 +28,12 @@ class AudioPipeline:
     spec_augment: in training, ``freq_masks`` masks narrower than ``freq_mask_width`` bins and
     ``time_masks`` masks shorter than ``time_mask_ratio`` of the utterance. speed_perturb: factors
     drawn per training clip (e.g. [0.9, 1.0, 1.1]; [] = off). noise_snr_db: [low, high] white
-    noise SNR range in training, or null. cache_features: keep the features of un-augmented audio
+    noise SNR range in training, or null. Training conditions drawn per clip from its own seed (run
+    seed, epoch, example), see :mod:`multis2s_audio.conditions`: speed_range: [low, high] speed
+    factors (steps of 0.05; not with speed_perturb); babble_snr_db: [low, high] SNR of babble made
+    of ``babble_talkers`` [min, max] other training utterances; coloured_noise_snr_db: [low, high]
+    SNR of noise of one of ``noise_colours``; clean_share: the share of clips left without babble
+    or coloured noise. cache_features: keep the features of un-augmented audio
     in memory after the first load (about 32 KB per second of audio at F = 80; one cache per
     data-loader worker). max_seconds: longer clips are a data error (null = no limit).
     file_sample_rates: [low, high] sample rates accepted in audio files. Both are checked from the
@@ -36,6 +43,7 @@ class AudioPipeline:
 
     modality = "audio"
     reads_files = True
+    seeded = True  # load() takes each clip's seed
 
     def __init__(
         self,
@@ -52,6 +60,12 @@ class AudioPipeline:
         time_mask_ratio: float = 0.05,
         speed_perturb: tuple[float, ...] = (),
         noise_snr_db: tuple[float, float] | None = None,
+        speed_range: Annotated[tuple[float, float], Range(gt=0)] | None = None,
+        babble_snr_db: tuple[float, float] | None = None,
+        babble_talkers: Annotated[tuple[int, int], Range(ge=1)] = (1, 3),
+        coloured_noise_snr_db: tuple[float, float] | None = None,
+        noise_colours: tuple[Literal["white", "pink"], ...] = NOISE_COLOURS,
+        clean_share: Annotated[float, PROBABILITY] = 0.0,
         cache_features: bool = True,
         max_seconds: float | None = MAX_SECONDS,
         file_sample_rates: tuple[int, int] = FILE_SAMPLE_RATES,
@@ -70,6 +84,16 @@ class AudioPipeline:
         self.wave_augment = WaveAugment(sample_rate=sample_rate, speed_factors=tuple(speed_perturb),
                                         noise_snr_db=None if noise_snr_db is None else tuple(noise_snr_db),
                                         resamplers=resamplers)
+        if speed_range is not None and speed_perturb:
+            raise ValueError("speed_perturb and speed_range both set: use one of them")
+        self.conditions = TrainingConditions(
+            sample_rate=sample_rate, speed_range=None if speed_range is None else tuple(speed_range),
+            babble_snr_db=None if babble_snr_db is None else tuple(babble_snr_db),
+            babble_talkers=tuple(babble_talkers),
+            coloured_noise_snr_db=None if coloured_noise_snr_db is None else tuple(coloured_noise_snr_db),
+            noise_colours=tuple(noise_colours), clean_share=clean_share, resamplers=resamplers)
+        self.talkers: list[Example] = []  # the babble's source: the training examples
+        self.talker_positions: dict[str, int] = {}
         self.sample_rate = sample_rate
         self.cache: dict[str, torch.Tensor] | None = {} if cache_features else None
 
@@ -80,6 +104,11 @@ class AudioPipeline:
         if not examples:
             raise DataError("normalise: global: no training examples to compute feature statistics from")
         self.normaliser.fit(self._features(e) for e in examples)
+
+    def training_examples(self, examples: list[Example]) -> None:
+        """The training examples, whose clips make the babble (called before training, also on resume)."""
+        self.talkers = list(examples)
+        self.talker_positions = {e.source: i for i, e in enumerate(self.talkers)}
 
     def state(self) -> dict[str, Any]:
         return {"normaliser": self.normaliser.state()}
@@ -110,10 +139,27 @@ class AudioPipeline:
             self.cache[example.source] = features
         return features
 
-    def load(self, example: Example, *, train: bool) -> torch.Tensor:
-        """(S, F) normalised features; waveform and SpecAugment augmentation only when ``train``."""
-        if train and self.wave_augment.active:
-            features = self.extractor(self.wave_augment(self._waveform(example)))
+    def _other_talker(self, example: Example, index: int) -> torch.Tensor:
+        """The waveform (M,) of the ``index``-th training example other than ``example``."""
+        own = self.talker_positions.get(example.source, len(self.talkers))
+        return self._waveform(self.talkers[index + (index >= own)])
+
+    def load(self, example: Example, *, train: bool, seed: int | None = None) -> torch.Tensor:
+        """(S, F) normalised features; waveform and SpecAugment augmentation only when ``train``.
+
+        ``seed`` seeds the clip's training conditions (drawn from torch's generator when None).
+        """
+        if train and (self.wave_augment.active or self.conditions.active):
+            waveform = self._waveform(example)
+            if self.conditions.active:
+                if seed is None:
+                    seed = int(torch.randint(2 ** 62, ()))
+                others = len(self.talkers) - (example.source in self.talker_positions)
+                waveform = self.conditions(waveform, seed=seed, pool_size=others,
+                                           talkers=lambda index: self._other_talker(example, index))
+            if self.wave_augment.active:
+                waveform = self.wave_augment(waveform)
+            features = self.extractor(waveform)
         else:
             features = self._features(example)
         features = self.normaliser(features)  # a new tensor: the cached one is never changed

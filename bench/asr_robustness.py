@@ -1,0 +1,158 @@
+"""Robustness of a speech run: WER and CER on held-out voices at other speaking rates and under noise.
+
+    python bench/asr_robustness.py RUN_DIR [--sentences 120] [--beam N] [--conditions ordinary fast ...]
+
+Sentences of the run's grammar are spoken by the held-out test voices (eSpeak variants
+``multis2s_speech.speakers.TEST_VARIANTS`` with every English accent, which no training split
+uses) and written with a manifest per condition under ``bench/out/asr_robustness/<condition>/``
+(``multis2s evaluate RUN --data <manifest>`` scores any one of them alone; a later call with the same
+``--sentences``, grammar and ``--seed`` reuses them):
+
+- ``ordinary``: each voice's habitual rate (145–175 words/min) ± 15, light white noise (25 dB SNR)
+- ``slow`` 80–120 and ``fast`` 240–320 words/min, the same light noise
+- ``white_5`` / ``white_0``: the ordinary utterances with white noise at 5 / 0 dB SNR
+- ``babble_5`` / ``babble_0``: the ordinary utterances with three other ordinary utterances (other
+  voices, other sentences) spoken over them at 5 / 0 dB SNR
+
+Everything is drawn from ``--seed``, so every run is scored on the same audio. SNRs are relative to
+the mean power of the whole clean clip, as in training (:func:`multis2s_audio.conditions.mix_at_snr`).
+Audio-visual runs are refused: the held-out utterances have no video (bench/av_noise.py scores an
+AV run's own test split with the video missing or the audio silent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import torch
+
+from multis2s.errors import ConfigError
+from multis2s.run import Run
+from multis2s_audio.conditions import mix_at_snr
+from multis2s_audio.corpus import Resampler
+from multis2s_speech import espeak
+from multis2s_speech.grammars import GRAMMARS, spoken_form
+from multis2s_speech.speakers import speakers_for_split
+
+OUT = Path("bench/out/asr_robustness")
+SAMPLE_RATE = 16000
+LIGHT_NOISE_DB = 25.0
+BABBLE_TALKERS = 3
+RATE_JITTER_WPM = 15
+RATE_BANDS = {"ordinary": None, "slow": (80, 120), "fast": (240, 320)}
+"""Speaking rates by condition (words/min); None: the voice's habitual rate ± RATE_JITTER_WPM."""
+NOISES = {"white_5": ("white", 5.0), "white_0": ("white", 0.0), "babble_5": ("babble", 5.0),
+          "babble_0": ("babble", 0.0)}
+"""Noise conditions over the ordinary utterances: kind and SNR (dB)."""
+CONDITIONS = (*RATE_BANDS, *NOISES)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    text: str
+    voice: str
+    rate_wpm: int
+    samples: np.ndarray  # (N,) float32 at SAMPLE_RATE, clean
+
+
+def speak(sentences: int, band: tuple[int, int] | None, grammar: str, seed: int) -> list[Utterance]:
+    """``sentences`` clean utterances by held-out voices, rates from ``band`` (None: habitual)."""
+    voices = speakers_for_split("test")
+    resampler = Resampler(espeak.sample_rate(), SAMPLE_RATE)
+    utterances = []
+    for index in range(sentences):
+        rng = random.Random(f"robustness:{seed}:{index}")  # the same sentence and voice in every band
+        text, speaker = GRAMMARS[grammar](rng), rng.choice(voices)
+        jitter = rng.randint(-RATE_JITTER_WPM, RATE_JITTER_WPM)
+        rate = speaker.base_rate_wpm + jitter if band is None else random.Random(f"rate:{seed}:{index}").randint(*band)
+        spoken = espeak.synthesise(spoken_form(text), voice=speaker.voice, rate_wpm=rate, pitch=speaker.base_pitch,
+                                   pitch_range=speaker.pitch_range)
+        utterances.append(Utterance(text, speaker.voice, rate, resampler(spoken.samples)))
+    return utterances
+
+
+def noise_for(kind: str, utterances: list[Utterance], index: int, seed: int) -> torch.Tensor:
+    """(N,) noise for utterance ``index``: white, or three other voices' utterances at unit power each."""
+    length = len(utterances[index].samples)
+    generator = torch.Generator().manual_seed(seed * 100_003 + index)
+    if kind == "white":
+        return torch.randn(length, generator=generator)
+    others = [i for i, u in enumerate(utterances) if u.voice != utterances[index].voice]
+    babble = torch.zeros(length)
+    for other in random.Random(f"babble:{seed}:{index}").sample(others, BABBLE_TALKERS):
+        talker = torch.from_numpy(np.resize(utterances[other].samples, length))  # repeated to the length
+        babble += talker / talker.square().mean().sqrt().clamp_min(1e-6)
+    return babble
+
+
+def write_condition(name: str, utterances: list[Utterance], kind: str, snr_db: float, seed: int) -> Path:
+    """The utterances with ``kind`` noise at ``snr_db`` as wav files and a manifest; its path."""
+    folder = OUT / name
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for index, utterance in enumerate(utterances):
+        noisy = mix_at_snr(torch.from_numpy(utterance.samples), noise_for(kind, utterances, index, seed), snr_db)
+        noisy = noisy / max(1.0, float(noisy.abs().max()))  # no clipping at full scale
+        path = (folder / f"{index:04d}.wav").resolve()
+        soundfile.write(path, noisy.numpy(), SAMPLE_RATE, subtype="PCM_16")
+        lines.append(json.dumps({"audio": str(path), "text": utterance.text, "speaker": utterance.voice,
+                                 "duration": round(len(noisy) / SAMPLE_RATE, 3), "rate_wpm": utterance.rate_wpm}))
+    manifest = folder / "test.jsonl"
+    manifest.write_text("\n".join(lines) + "\n")
+    return manifest
+
+
+def write_conditions(names: list[str], sentences: int, grammar: str, seed: int) -> dict[str, Path]:
+    """A manifest per condition, kept from an earlier call with the same sentences, grammar and seed."""
+    manifests, spoken = {}, {}
+    settings = json.dumps({"sentences": sentences, "grammar": grammar, "seed": seed})
+    for name in names:
+        written = OUT / name / "settings.json"
+        if written.exists() and written.read_text() == settings:
+            manifests[name] = OUT / name / "test.jsonl"
+            continue
+        band = name if name in RATE_BANDS else "ordinary"
+        if band not in spoken:
+            spoken[band] = speak(sentences, RATE_BANDS[band], grammar, seed)
+        kind, snr_db = NOISES.get(name, ("white", LIGHT_NOISE_DB))
+        manifests[name] = write_condition(name, spoken[band], kind, snr_db, seed)
+        written.write_text(settings)
+    return manifests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path, help="a trained speech run folder")
+    parser.add_argument("--sentences", type=int, default=120, help="utterances per condition (default 120)")
+    parser.add_argument("--beam", type=int, default=None, help="beam size, 1 = greedy (default: the run's search)")
+    parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
+    parser.add_argument("--seed", type=int, default=1, help="seeds sentences, voices, rates and noise (default 1)")
+    args = parser.parse_args()
+    if args.sentences < BABBLE_TALKERS + 1:
+        parser.error(f"--sentences must be at least {BABBLE_TALKERS + 1} (babble takes three others)")
+    run = Run.from_folder(args.run)
+    if [p.modality for p in run.streams.pipelines.values()] != ["audio"]:
+        raise ConfigError(f"{args.run}: not a one-stream audio run (streams: {', '.join(run.streams.names)}); "
+                          "for audio-visual runs see bench/av_noise.py")
+    grammar = run.config.data.dataset.options.get("grammar", "grid")
+    started = time.perf_counter()
+    manifests = write_conditions(args.conditions, args.sentences, grammar, args.seed)
+    synthesis, decoding = time.perf_counter() - started, time.process_time()
+    print(f"{args.run}: {args.sentences} {grammar} sentences per condition, held-out voices, "
+          f"beam {args.beam or 'of the run'}\n")
+    print("| condition | WER % | CER % |\n|---|---|---|")
+    for name, manifest in manifests.items():
+        results = run.evaluate(run.read(manifest), split=name, search=run.search(beam=args.beam))
+        print(f"| {name} | {results.metrics['wer']:.2f} | {results.metrics['cer']:.2f} |", flush=True)
+    print(f"\nsynthesis {synthesis:.0f} s wall; decoding {time.process_time() - decoding:.0f} s CPU")
+
+
+if __name__ == "__main__":
+    main()

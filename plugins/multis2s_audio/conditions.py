@@ -1,0 +1,137 @@
+"""Training conditions drawn per clip: a speaking rate, babble or coloured noise, or a clean clip.
+
+Speed perturbation resamples the waveform by a factor drawn from a range (steps of
+:data:`SPEED_STEP`, so every resampling filter stays small): f plays the clip f times faster,
+(N,) → (≈ N / f,), pitch moving with it. Then, unless the clip is one of the ``clean_share``
+left clean, it gets babble (1–3 other training utterances spoken at once) or white or pink noise,
+at an SNR drawn from that corruption's range; with both configured, one of the two, equally likely.
+
+Every draw comes from a generator seeded by the clip's own seed (the trainer derives it from the
+run seed, the epoch and the example's index, see :func:`multis2s.data.loader.example_seed`), so a
+clip is corrupted the same way whatever the number of data-loader workers, and on resume.
+
+Shapes: N samples (mono float32).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+
+from multis2s_speech.audio_io import Resamplers
+
+SPEED_STEP = 0.05
+"""Speed factors are multiples of this: the rates 16000·k/20 Hz resample to 16 kHz with tiny filters."""
+NOISE_COLOURS = ("white", "pink")
+POWER_FLOOR = 1e-12
+
+
+def mean_power(waveform: torch.Tensor) -> float:
+    """Mean square of a waveform (N,), in float64."""
+    return float(waveform.double().square().mean()) if waveform.numel() else 0.0
+
+
+def mix_at_snr(speech: torch.Tensor, noise: torch.Tensor, snr_db: float) -> torch.Tensor:
+    """``speech`` (N,) plus ``noise`` (N,) scaled so that power(speech) / power(added) = 10^(snr_db/10)."""
+    scale = math.sqrt(mean_power(speech) / (max(mean_power(noise), POWER_FLOOR) * 10.0 ** (snr_db / 10.0)))
+    return speech + noise * scale
+
+
+def pink_noise(length: int, generator: torch.Generator) -> torch.Tensor:
+    """(length,) noise whose power falls as 1/f: white noise shaped in the frequency domain."""
+    white = torch.randn(length, generator=generator)
+    spectrum = torch.fft.rfft(white)
+    frequencies = torch.arange(spectrum.numel(), dtype=torch.float32).clamp_min(1.0)
+    return torch.fft.irfft(spectrum / frequencies.sqrt(), n=length)
+
+
+def fit_length(waveform: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
+    """(M,) → (length,): repeated when shorter, from a random start otherwise."""
+    start = int(torch.randint(waveform.numel(), (), generator=generator))
+    repeats = -(-(start + length) // waveform.numel())
+    return waveform.repeat(repeats)[start:start + length]
+
+
+def _check_range(name: str, value: tuple[float, float] | None) -> None:
+    if value is not None and (len(value) != 2 or value[0] > value[1]):
+        raise ValueError(f"{name} must be [low, high] with low <= high, got {list(value)}")
+
+
+class TrainingConditions:
+    """Per-clip speed, babble and noise for training (see the module docstring).
+
+    ``talkers(j)`` gives the waveform (M,) of the j-th of ``pool_size`` other training utterances,
+    the babble's talkers.
+    """
+
+    def __init__(self, *, sample_rate: int, speed_range: tuple[float, float] | None,
+                 babble_snr_db: tuple[float, float] | None, babble_talkers: tuple[int, int],
+                 coloured_noise_snr_db: tuple[float, float] | None, noise_colours: tuple[str, ...],
+                 clean_share: float, resamplers: Resamplers) -> None:
+        for name, value in (("speed_range", speed_range), ("babble_snr_db", babble_snr_db),
+                            ("babble_talkers", babble_talkers), ("coloured_noise_snr_db", coloured_noise_snr_db)):
+            _check_range(name, value)
+        self.speed_factors: tuple[float, ...] = ()
+        if speed_range is not None:
+            low, high = math.ceil(speed_range[0] / SPEED_STEP - 1e-9), math.floor(speed_range[1] / SPEED_STEP + 1e-9)
+            if low < 1 or low > high:
+                raise ValueError(f"speed_range {list(speed_range)} holds no positive multiple of {SPEED_STEP}")
+            self.speed_factors = tuple(round(k * SPEED_STEP, 2) for k in range(low, high + 1))
+            for factor in self.speed_factors:
+                resamplers.check(round(sample_rate * factor), sample_rate)
+        if babble_talkers[0] < 1:
+            raise ValueError(f"babble_talkers must be at least 1, got {list(babble_talkers)}")
+        unknown = [c for c in noise_colours if c not in NOISE_COLOURS]
+        if unknown or not noise_colours:
+            raise ValueError(f"noise_colours must be some of {', '.join(NOISE_COLOURS)}, got {list(noise_colours)}")
+        if not 0.0 <= clean_share <= 1.0:
+            raise ValueError(f"clean_share must be in [0, 1], got {clean_share}")
+        if clean_share and babble_snr_db is None and coloured_noise_snr_db is None:
+            raise ValueError("clean_share is the share of clips left without babble or noise: "
+                             "set babble_snr_db or coloured_noise_snr_db too")
+        self.sample_rate, self.resamplers = sample_rate, resamplers
+        self.babble_snr_db, self.babble_talkers = babble_snr_db, tuple(babble_talkers)
+        self.coloured_noise_snr_db, self.noise_colours = coloured_noise_snr_db, tuple(noise_colours)
+        self.clean_share = clean_share
+
+    @property
+    def active(self) -> bool:
+        return bool(self.speed_factors) or self.babble_snr_db is not None or self.coloured_noise_snr_db is not None
+
+    def __call__(self, waveform: torch.Tensor, *, seed: int, talkers: Callable[[int], torch.Tensor],
+                 pool_size: int) -> torch.Tensor:
+        """waveform (N,) → the clip in its drawn condition (N',), a new tensor."""
+        generator = torch.Generator().manual_seed(seed)
+        if self.speed_factors:
+            factor = self.speed_factors[int(torch.randint(len(self.speed_factors), (), generator=generator))]
+            waveform = self.resamplers(waveform, orig_rate=round(self.sample_rate * factor), new_rate=self.sample_rate)
+        kinds = [kind for kind, snr in (("babble", self.babble_snr_db), ("noise", self.coloured_noise_snr_db))
+                 if snr is not None]
+        if not kinds or float(torch.rand((), generator=generator)) < self.clean_share:
+            return waveform.clone()
+        kind = kinds[int(torch.randint(len(kinds), (), generator=generator))]
+        low, high = self.babble_snr_db if kind == "babble" else self.coloured_noise_snr_db
+        snr_db = low + (high - low) * float(torch.rand((), generator=generator))
+        if kind == "babble":
+            noise = self.babble(len(waveform), generator, talkers, pool_size)
+        else:
+            colour = self.noise_colours[int(torch.randint(len(self.noise_colours), (), generator=generator))]
+            noise = (pink_noise(len(waveform), generator) if colour == "pink"
+                     else torch.randn(len(waveform), generator=generator))
+        return mix_at_snr(waveform, noise, snr_db)
+
+    def babble(self, length: int, generator: torch.Generator, talkers: Callable[[int], torch.Tensor],
+               pool_size: int) -> torch.Tensor:
+        """(length,): the sum of 1–3 training utterances, each at unit power."""
+        if pool_size < 1:
+            raise RuntimeError("babble needs the training utterances: call training_examples() first")
+        low, high = self.babble_talkers
+        count = int(torch.randint(low, high + 1, (), generator=generator))
+        babble = torch.zeros(length)
+        for _ in range(count):
+            talker = talkers(int(torch.randint(pool_size, (), generator=generator)))
+            talker = fit_length(talker, length, generator)
+            babble += talker / math.sqrt(max(mean_power(talker), POWER_FLOOR))
+        return babble
