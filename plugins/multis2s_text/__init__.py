@@ -50,3 +50,8 @@ def register_metrics(register):
 
     register("execution_accuracy", ExecutionAccuracy, modality="text",
              help="% of programs whose value (bounded ast evaluator, never eval) equals a reference's")
+
+    from multis2s_text.name_metrics import NameRecall
+
+    register("name_recall", NameRecall, modality="text",
+             help="% of the references' capitalised words (proper names) that the hypothesis reproduces")

@@ -79,7 +79,8 @@ ADJECTIVES = """
     modern moderne|ancient ancien ancienne anciens anciennes|quiet calme|noisy bruyant
     happy heureux heureuse heureux heureuses|sad triste|tired fatigué|rich riche|poor pauvre|busy occupé|ready prêt
     kind gentil gentille gentils gentilles|sick malade|brave courageux courageuse courageux courageuses|shy timide
-    polite poli|curious curieux curieuse curieux curieuses|clever intelligent|lazy paresseux paresseuse paresseux paresseuses
+    polite poli|curious curieux curieuse curieux curieuses|clever intelligent
+    lazy paresseux paresseuse paresseux paresseuses
     strong fort|weak faible|fast rapide|slow lent|wild sauvage|cute mignon mignonne mignons mignonnes|hungry affamé
     thin mince|tall grand|proud fier fière fiers fières|careful prudent|angry fâché|calm paisible|lonely seul
     """

@@ -182,3 +182,28 @@ def test_french_is_lowercase_but_for_names_and_agrees_in_the_corpus(splits):
             assert word == word.lower() or word[0].isupper() or word.startswith(("d'", "qu'"))
         assert " de le " not in french and " à le " not in french and " que il" not in french
         assert not re.search(r"\b(je|ne|le|la|de|que) [aeiouéèêàâîôœh]", french), french
+
+
+def test_name_recall_counts_the_references_names_found_in_the_hypothesis():
+    from multis2s_text.name_metrics import NameRecall, proper_names
+
+    assert proper_names("est-ce qu'Ana a vu le chat d'Ana à Tarville ?") == {"Ana": 2, "Tarville": 1}
+    hypotheses = ["Ana voit Marc", "le chat de Bob", "rien"]
+    references = [["Ana voit Marc"], ["le chat de Bob et Bob"], ["Zoé"]]
+    assert NameRecall().score(hypotheses, references) == pytest.approx(100 * 3 / 5)
+    assert NameRecall().score(["a"], [["sans nom"]]) == 0.0
+
+
+def test_name_recall_is_registered_and_the_dataset_keeps_the_basic_level(tmp_path, monkeypatch):
+    from multis2s.plugins import load_registry
+    from multis2s_text.datasets import en_fr_dataset
+    from multis2s_text.en_fr_grammar import generate_pairs
+
+    assert load_registry([]).get("metrics", "name_recall").factory().higher_is_better
+    monkeypatch.setenv("MULTIS2S_CACHE", str(tmp_path))
+    basic = en_fr_dataset(level="basic", train_size=20, dev_size=5, test_size=5, seed=2)
+    assert [(e.source, e.target) for e in basic.split("train")] == generate_pairs(30, seed=2)[:20]
+    full = en_fr_dataset(train_size=20, dev_size=5, test_size=5, seed=2)
+    assert [(e.source, e.target) for e in full.split("test")] == generate_splits(20, 5, 5, seed=2)["test"]
+    with pytest.raises(ValueError, match="level 'hard' is not one of basic, full"):
+        en_fr_dataset(level="hard")
