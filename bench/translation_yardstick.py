@@ -6,7 +6,7 @@ Prints, for the corpus of ``configs/translation.yaml`` (``en_fr`` level full, se
 500 / 1,000): word types per side, sentence lengths, how much of the test split holds names never
 seen in training and words seen at most three times; then, per run folder: its tokenizers, the
 source and target vocabulary sizes (embedding rows, specials included) and the test metrics that
-``multis2s run`` wrote to ``metrics.jsonl``.
+``multis2s run`` wrote to ``results.json``.
 """
 
 from __future__ import annotations
@@ -53,12 +53,12 @@ def run_figures(folder: Path) -> dict[str, object]:
     rows = {name: tuple(weight.shape)[0] for name, weight in checkpoint.model.items()
             if name.endswith("embedding.weight")}
     data = checkpoint.config["data"]
-    lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    test = [line for line in lines if line.get("split") == "test"]
+    results = folder / "results.json"
     return {
-        "source tokenizer": data["source"]["tokenizer"], "target tokenizer": data["target"]["tokenizer"],
+        "source tokenizer": next(iter(data["source"].values()))["tokenizer"],
+        "target tokenizer": data["target"]["tokenizer"],
         "embedding rows (specials included)": rows, "attention": checkpoint.config["model"]["decoder"]["attention"],
-        "test": test[-1] if test else None,
+        "test": json.loads(results.read_text()) if results.is_file() else None,
     }
 
 
