@@ -27,7 +27,10 @@ ETRE_PRESENT = ETRE["present"]
 
 @dataclass(frozen=True)
 class Verb:
-    """A verb in both languages; ``objects`` are the noun categories it takes (empty: intransitive).
+    """A verb in both languages; ``objects`` are the noun categories of its object.
+
+    For an intransitive verb (:data:`INTRANSITIVE_VERBS`) ``objects`` is ``("place",)`` when a
+    place may follow it (``she went to Tarville``) and empty otherwise.
 
     ``particle`` follows the English verb (``wait for``, ``go to``); for an intransitive verb it is
     the preposition before a place (``to``/``at``), which becomes ``in`` before a town.
