@@ -47,3 +47,5 @@ def register_datasets(register):
 def register_metrics(register):
     register("execution_accuracy", "multis2s_text.code_metrics:ExecutionAccuracy", modality="text",
              help="% of programs whose value (bounded ast evaluator, never eval) equals a reference's")
+    register("name_recall", "multis2s_text.name_metrics:NameRecall", modality="text",
+             help="% of the references' capitalised words (proper names) that the hypothesis reproduces")

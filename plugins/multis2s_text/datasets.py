@@ -155,17 +155,36 @@ def scan_dataset(
                        skip_bad=skip_bad)
 
 
-def en_fr_dataset(*, train_size: int = 10000, dev_size: int = 500, test_size: int = 1000, seed: int = 1,
-                  skip_bad: bool = False) -> SplitFolder:
-    """Grammar-made English→French pairs with agreement and word-order changes; splits disjoint."""
+def en_fr_dataset(*, level: Literal["basic", "full"] = "full", train_size: int = 10000, dev_size: int = 500,
+                  test_size: int = 1000, seed: int = 1, skip_bad: bool = False) -> SplitFolder:
+    """Grammar-made English→French pairs; splits disjoint.
+
+    Args:
+        level: ``full`` (:mod:`multis2s_text.en_fr_full`: relative clauses, negation, questions,
+            three tenses, a few thousand words, names held out of training) or ``basic`` (the small
+            present-tense grammar of :mod:`multis2s_text.en_fr_grammar`).
+        train_size, dev_size, test_size: sentences per split.
+        seed: the generator's seed.
+        skip_bad: supplied from ``data.skip_bad``.
+    """
+    if level not in ("basic", "full"):
+        raise ValueError(f"level {level!r} is not one of basic, full")
 
     def write(folder: Path) -> None:
+        if level == "full":
+            from multis2s_text.en_fr_full import generate_splits
+
+            for name, pairs in generate_splits(train_size, dev_size, test_size, seed).items():
+                _write_tsv(folder / f"{name}.tsv", pairs)
+            return
         pairs = en_fr_grammar.generate_pairs(train_size + dev_size + test_size, seed)
         _write_tsv(folder / "train.tsv", pairs[:train_size])
         _write_tsv(folder / "dev.tsv", pairs[train_size:train_size + dev_size])
         _write_tsv(folder / "test.tsv", pairs[train_size + dev_size:])
 
     options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
+    if level == "full":
+        options["level"] = level
     return SplitFolder(ensure_corpus("en_fr", options, write), skip_bad=skip_bad)
 
 

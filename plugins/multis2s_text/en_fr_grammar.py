@@ -30,21 +30,23 @@ in ``de petits chiens``.  All words starting with ``h`` have a mute ``h``,
 so they elide like vowels (``l'homme``).
 
 The words themselves, with their genders and inflections, live in
-:mod:`multis2s_text.en_fr_lexicon`; this module builds the sentences,
-samples the corpus and translates.
+:mod:`multis2s_text.en_fr_lexicon`; this module builds the sentences and
+samples the corpus; :mod:`multis2s_text.en_fr_parser` reads an English sentence back and
+translates it.
 """
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from multis2s_text.en_fr_lexicon import (
-    A, ALL_DETERMINERS, ANIMAL, ATTRIBUTIVE, BARE, DEFINITE_OR_POSSESSIVE, ETRE, FOOD, LANGUAGES, NOUNS, OBJECT,
+    A, ALL_DETERMINERS, ANIMAL, ATTRIBUTIVE, BARE, ETRE, FOOD, LANGUAGES, NOUNS, OBJECT,
     OBJECT_DETERMINERS, PEOPLE_PREDICATES, PERSON, POSSESSIVES, PROFESSIONS, PRONOUNS, RELATIVE, SPEAK,
     SUBJECT_DETERMINERS, TEXT, THE, THING_DETERMINERS, THING_PREDICATES, VERBS, Adjective, Language, Noun,
     Profession, Pronoun, Verb,
 )
+from multis2s_text.grammar_spaces import Choice, Product, Space, Union, evenly
 
 _VOWEL_SOUNDS = "aeiouyàâéèêëîïôœù" + "h"
 _ELIDED_BEFORE_VOWEL = frozenset({"je", "ne", "le", "la", "de"})
@@ -107,7 +109,7 @@ def _english_noun_phrase(phrase: NounPhrase) -> list[str]:
     return [phrase.determiner, *words]
 
 
-def _english_sentence(sentence: Sentence) -> str:
+def english_sentence(sentence: Sentence) -> str:
     """Render a sentence in English."""
     if isinstance(sentence, NounPhrase):
         return " ".join(_english_noun_phrase(sentence))
@@ -188,7 +190,7 @@ def _join_french(words: Sequence[str]) -> str:
     return " ".join(tokens)
 
 
-def _french_sentence(sentence: Sentence) -> str:
+def french_sentence(sentence: Sentence) -> str:
     """Render a sentence in French."""
     if isinstance(sentence, NounPhrase):
         return _join_french(_french_noun_phrase(sentence))
@@ -209,63 +211,9 @@ def _french_sentence(sentence: Sentence) -> str:
     return _join_french(words)
 
 
-class _Space:
-    """A finite set of grammar items that can be counted and sampled."""
-
-    size: int
-
-    def sample(self, rng: random.Random) -> Any:
-        """Draw one item."""
-        raise NotImplementedError
-
-
-class _Choice(_Space):
-    """A uniform choice among fixed options."""
-
-    def __init__(self, options: Sequence[Any]) -> None:
-        self.options = tuple(options)
-        self.size = len(self.options)
-
-    def sample(self, rng: random.Random) -> Any:
-        return rng.choice(self.options)
-
-
-class _Product(_Space):
-    """Every combination of one item per part, assembled by ``build``."""
-
-    def __init__(self, parts: Sequence[_Space], build: Callable[..., Any]) -> None:
-        self.parts = tuple(parts)
-        self.build = build
-        self.size = 1
-        for part in self.parts:
-            self.size *= part.size
-
-    def sample(self, rng: random.Random) -> Any:
-        return self.build(*(part.sample(rng) for part in self.parts))
-
-
-class _Union(_Space):
-    """Disjoint alternatives, drawn by weight (by default uniformly over all items)."""
-
-    def __init__(self, parts: Sequence[_Space], weights: Sequence[float] | None = None) -> None:
-        weighted = zip(parts, weights or [part.size for part in parts], strict=True)
-        kept = [(part, weight) for part, weight in weighted if part.size]
-        self.parts = tuple(part for part, _ in kept)
-        self.weights = tuple(weight for _, weight in kept)
-        self.size = sum(part.size for part in self.parts)
-
-    def sample(self, rng: random.Random) -> Any:
-        return rng.choices(self.parts, weights=self.weights)[0].sample(rng)
-
-
-def _evenly(parts: Sequence[_Space]) -> _Union:
-    """Draw each alternative equally often, whatever its size."""
-    return _Union(parts, [1] * len(parts))
-
-
-def _noun_phrases(category: str, determiners: Sequence[str], require_adjective: bool = False) -> _Space:
+def _noun_phrases(category: str, determiners: Sequence[str], require_adjective: bool = False) -> Space:
     """Return the noun phrases of one category with the given determiners."""
-    nouns = _Choice([noun for noun in NOUNS if noun.category == category])
+    nouns = Choice([noun for noun in NOUNS if noun.category == category])
     before_options = (None, *ATTRIBUTIVE[category][0])
     after_options = (None, *ATTRIBUTIVE[category][1])
     adjective_pairs = [(before, after) for before in before_options for after in after_options]
@@ -280,61 +228,61 @@ def _noun_phrases(category: str, determiners: Sequence[str], require_adjective: 
         determiner, plural = determiner_and_number
         return NounPhrase(determiner, noun, plural, *adjectives)
 
-    return _Union([
-        _Product([_Choice(numbered), nouns, _Choice(adjective_pairs)], build),
-        _Product([_Choice(bare), nouns, _Choice(after_only)], build),
+    return Union([
+        Product([Choice(numbered), nouns, Choice(adjective_pairs)], build),
+        Product([Choice(bare), nouns, Choice(after_only)], build),
     ])
 
 
-def _object_phrases(verb: Verb) -> _Space:
+def _object_phrases(verb: Verb) -> Space:
     """Return the objects a verb takes, each category equally often."""
     spaces = []
     for category in verb.categories:
         allowed = OBJECT_DETERMINERS.get(category, ALL_DETERMINERS)
         spaces.append(_noun_phrases(category, [det for det in verb.determiners if det in allowed]))
-    return _evenly(spaces)
+    return evenly(spaces)
 
 
-def _people_subjects() -> list[_Space]:
+def _people_subjects() -> list[Space]:
     """Return pronoun, person and relative subjects as separate spaces."""
-    return [_Choice(PRONOUNS)] + [
+    return [Choice(PRONOUNS)] + [
         _noun_phrases(category, SUBJECT_DETERMINERS[category]) for category in (PERSON, RELATIVE)
     ]
 
 
-def _clauses(subjects: _Space, verb: Verb | None, complements: _Space) -> _Product:
+def _clauses(subjects: Space, verb: Verb | None, complements: Space) -> Product:
     """Return every clause, affirmative and negated, of these parts."""
     def build(subject: Pronoun | NounPhrase, negated: bool, complement: Any) -> Clause:
         return Clause(subject, verb, negated, complement)
 
-    return _Product([subjects, _Choice((False, True)), complements], build)
+    return Product([subjects, Choice((False, True)), complements], build)
 
 
-def _action_clauses(verb: Verb) -> _Product:
+def _action_clauses(verb: Verb) -> Product:
     """Return the clauses of a transitive verb."""
     subjects = _people_subjects()
     if verb.animal_subjects:
         subjects.append(_noun_phrases(ANIMAL, THING_DETERMINERS))
-    return _clauses(_evenly(subjects), verb, _object_phrases(verb))
+    return _clauses(evenly(subjects), verb, _object_phrases(verb))
 
 
-def _build_corpus() -> _Union:
+def _build_corpus() -> Union:
     """Return all sentences, grouped in weighted families of constructions."""
-    people = _evenly(_people_subjects())
-    professions = _clauses(people, None, _Choice(PROFESSIONS))
-    descriptions = _evenly([_clauses(people, None, _Choice(PEOPLE_PREDICATES))] + [
-        _clauses(_noun_phrases(category, THING_DETERMINERS), None, _Choice(predicates))
+    people = evenly(_people_subjects())
+    professions = _clauses(people, None, Choice(PROFESSIONS))
+    descriptions = evenly([_clauses(people, None, Choice(PEOPLE_PREDICATES))] + [
+        _clauses(_noun_phrases(category, THING_DETERMINERS), None, Choice(predicates))
         for category, predicates in THING_PREDICATES.items()
     ])
-    actions = _evenly([_action_clauses(verb) for verb in VERBS])
-    languages = _clauses(people, SPEAK, _Choice(LANGUAGES))
-    phrases = _evenly([
+    actions = evenly([_action_clauses(verb) for verb in VERBS])
+    languages = _clauses(people, SPEAK, Choice(LANGUAGES))
+    phrases = evenly([
         _noun_phrases(category, [det for det in (THE, A, *POSSESSIVES)
                                  if det in OBJECT_DETERMINERS.get(category, ALL_DETERMINERS)],
                       require_adjective=True)
         for category in (ANIMAL, OBJECT, FOOD, TEXT, PERSON)
     ])
-    return _Union([professions, descriptions, actions, languages, phrases], weights=[2, 3, 6, 1, 1])
+    return Union([professions, descriptions, actions, languages, phrases], weights=[2, 3, 6, 1, 1])
 
 
 _CORPUS = _build_corpus()
@@ -364,124 +312,8 @@ def generate_pairs(num_pairs: int, seed: int) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     while len(pairs) < num_pairs:
         sentence = _CORPUS.sample(rng)
-        english = _english_sentence(sentence)
+        english = english_sentence(sentence)
         if english not in seen:
             seen.add(english)
-            pairs.append((english, _french_sentence(sentence)))
+            pairs.append((english, french_sentence(sentence)))
     return pairs
-
-
-class _Parser:
-    """Reads an English sentence of the grammar back into its structure."""
-
-    _NOUN_FORMS = {noun.english_form(plural): (noun, plural) for noun in NOUNS for plural in (False, True)}
-    _ADJECTIVES = {adjective.english: adjective
-                   for adjective in (*PEOPLE_PREDICATES, *(a for ps in THING_PREDICATES.values() for a in ps),
-                                     *(a for sides in ATTRIBUTIVE.values() for side in sides for a in side))}
-    _VERB_FORMS = {form: verb for verb in (*VERBS, SPEAK) for form in (verb.english, verb.english_third)}
-    _PROFESSION_FORMS = {profession.english + suffix: (profession, suffix == "s")
-                         for profession in PROFESSIONS for suffix in ("", "s")}
-    _LANGUAGE_NAMES = {language.english: language for language in LANGUAGES}
-
-    def __init__(self, english: str) -> None:
-        self.english = english
-        self.words = english.split()
-        self.position = 0
-
-    def _peek(self) -> str:
-        return self.words[self.position] if self.position < len(self.words) else ""
-
-    def _take(self) -> str:
-        word = self._peek()
-        if not word:
-            raise self._error("unexpected end of sentence")
-        self.position += 1
-        return word
-
-    def _error(self, problem: str) -> ValueError:
-        return ValueError(f"cannot translate {self.english!r}: {problem}")
-
-    def _lookup(self, table: dict[str, Any], what: str) -> Any:
-        word = self._take()
-        if word not in table:
-            raise self._error(f"expected {what}, got {word!r}")
-        return table[word]
-
-    def parse(self) -> Sentence:
-        """Return the sentence structure, or raise ValueError."""
-        subject = self._pronoun() or self._noun_phrase()
-        if not self._peek() and isinstance(subject, NounPhrase):
-            return subject
-        clause = self._predicate(subject)
-        if self._peek():
-            raise self._error(f"unexpected word {self._peek()!r}")
-        if _english_sentence(clause) != " ".join(self.words):
-            raise self._error("the words do not agree")
-        return clause
-
-    def _pronoun(self) -> Pronoun | None:
-        for pronoun in sorted(PRONOUNS, key=lambda p: -len(p.english.split())):
-            words = pronoun.english.split()
-            if self.words[self.position:self.position + len(words)] == words:
-                self.position += len(words)
-                return pronoun
-        return None
-
-    def _noun_phrase(self) -> NounPhrase:
-        word = self._peek()
-        determiner = BARE
-        if word in ("a", "an"):
-            determiner = A
-        elif word in DEFINITE_OR_POSSESSIVE:
-            determiner = word
-        if determiner != BARE:
-            self.position += 1
-        adjectives = []
-        while self._peek() in self._ADJECTIVES:
-            adjectives.append(self._ADJECTIVES[self._take()])
-        noun, plural = self._lookup(self._NOUN_FORMS, "a noun")
-        before = [adjective for adjective in adjectives if adjective.before_noun]
-        after = [adjective for adjective in adjectives if not adjective.before_noun]
-        if len(before) > 1 or len(after) > 1 or adjectives != before + after:
-            raise self._error("unsupported adjectives")
-        if plural != (determiner == BARE) and determiner in (A, BARE):
-            raise self._error("article and noun number disagree")
-        return NounPhrase(determiner, noun, plural, next(iter(before), None), next(iter(after), None))
-
-    def _predicate(self, subject: Pronoun | NounPhrase) -> Clause:
-        word = self._take()
-        if word in ("am", "is", "are"):
-            negated = self._peek() == "not"
-            if negated:
-                self.position += 1
-            return Clause(subject, None, negated, self._be_complement())
-        negated = word in ("do", "does")
-        if negated:
-            if self._take() != "not":
-                raise self._error("expected 'not'")
-            word = self._take()
-        if word not in self._VERB_FORMS:
-            raise self._error(f"unknown verb {word!r}")
-        verb = self._VERB_FORMS[word]
-        if verb is SPEAK:
-            return Clause(subject, verb, negated, self._lookup(self._LANGUAGE_NAMES, "a language"))
-        return Clause(subject, verb, negated, self._noun_phrase())
-
-    def _be_complement(self) -> Profession | Adjective:
-        if self._peek() in ("a", "an"):
-            self.position += 1
-            profession, _ = self._lookup(self._PROFESSION_FORMS, "a profession")
-            return profession
-        if self._peek() in self._PROFESSION_FORMS:
-            profession, _ = self._PROFESSION_FORMS[self._take()]
-            return profession
-        return self._lookup(self._ADJECTIVES, "an adjective")
-
-
-def translate(english: str) -> str:
-    """Translate an English sentence or noun phrase of the grammar into French.
-
-    Raises:
-        ValueError: if the sentence is not covered by the grammar.
-    """
-    return _french_sentence(_Parser(english).parse())

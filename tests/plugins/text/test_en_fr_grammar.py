@@ -2,7 +2,8 @@
 
 import pytest
 
-from multis2s_text.en_fr_grammar import corpus_size, generate_pairs, translate
+from multis2s_text.en_fr_grammar import corpus_size, generate_pairs
+from multis2s_text.en_fr_parser import translate
 
 
 @pytest.fixture(scope="module")
