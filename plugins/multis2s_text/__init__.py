@@ -43,6 +43,14 @@ def register_datasets(register):
     register("text_to_code", text_to_code_dataset, modality="text",
              help="English requests over numbers and lists → Python expressions (generated)")
 
+    from multis2s_text.datasets import chatbot_dataset, style_transfer_dataset, summarization_dataset
+
+    register("chatbot", chatbot_dataset, modality="text", help="small dialogues: message → reply (generated)")
+    register("summarization", summarization_dataset, modality="text",
+             help="reports with distracting sentences → one-line summaries (generated)")
+    register("style_transfer", style_transfer_dataset, modality="text",
+             help="the same message casual ↔ polite, direction by option (generated)")
+
 
 @hookimpl
 def register_metrics(register):
@@ -50,3 +58,11 @@ def register_metrics(register):
 
     register("execution_accuracy", ExecutionAccuracy, modality="text",
              help="% of programs whose value (bounded ast evaluator, never eval) equals a reference's")
+
+    from multis2s_text.text_metrics import NamesNumbersKept, rouge_1, rouge_2, rouge_l
+
+    register("rouge1", rouge_1, modality="text", help="ROUGE-1 F-measure % (rouge-score), mean over items")
+    register("rouge2", rouge_2, modality="text", help="ROUGE-2 F-measure % (rouge-score), mean over items")
+    register("rougeL", rouge_l, modality="text", help="ROUGE-L F-measure % (rouge-score), mean over items")
+    register("names_numbers_kept", NamesNumbersKept, modality="text",
+             help="% of the reference's names (capitalised words) and numbers found in the output")
