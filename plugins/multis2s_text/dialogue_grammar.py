@@ -7,7 +7,7 @@ Five kinds of exchange, each with alternative phrasings of the message and one r
 - requests to repeat a number or a name back: "please repeat the number 482" → "the number is
   482 .";
 - questions about a small table of facts given in the message, two to four rows of names with
-  points, towns or room numbers, and a question about one row: "Kelo has 31 points , Mira has 77
+  points, towns or room numbers, and a question about one row: "Kelo has 31 points and Mira has 77
   points . how many points does Mira have ?" → "Mira has 77 points ." The answer is in the message,
   so the model must find the right row and copy its name and value.
 

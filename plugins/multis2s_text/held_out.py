@@ -2,9 +2,9 @@
 
 Each corpus fills templates with names and numbers. :func:`split_pools` draws, by seed, two
 disjoint pools of each — one for training, one for dev and test — so every name and number of a
-held-out example is one training never saw. :func:`held_out_template` picks, by seed, one template of each group of alternative phrasings as
-held out: training never uses it, dev and test use it half of the time. :func:`assemble_splits` draws
-the examples and keeps every source in one split only.
+held-out example is one training never saw. :func:`held_out_template` picks, by seed, one template
+of each group of alternative phrasings as held out: training never uses it, dev and test use it
+half of the time. :func:`assemble_splits` draws the examples and keeps every source in one split.
 """
 
 from __future__ import annotations

@@ -176,7 +176,8 @@ def test_config_trains_at_tiny_size(tmp_path, name):
     assert set(results["metrics"]) == CONFIG_METRICS[name] and results["num_examples"] == 10
 
 
-@pytest.mark.parametrize(("name", "suffix"), [("chatbot", "tsv"), ("summarization", "jsonl"), ("style_transfer", "tsv")])
+@pytest.mark.parametrize(("name", "suffix"), [("chatbot", "tsv"), ("summarization", "jsonl"),
+                                              ("style_transfer", "tsv")])
 def test_the_same_config_trains_on_the_users_own_file(tmp_path, name, suffix):
     kind = "casual_to_polite" if name == "style_transfer" else name
     paths = {}
