@@ -122,6 +122,10 @@ def resolve(config: Config, registry: Registry, origin: str) -> tuple[Config, So
     modalities = stream_modalities(config, registry, origin)
     data, model, settings = config.data, config.model, config.eval
     _check_dataset(config, component(registry, "datasets", data.dataset, origin), modalities, origin)
+    copied = model.copied_stream
+    if copied is not None and modalities[copied] != "text":
+        raise ConfigError(f"{origin}: model.copy: stream {copied!r} reads {modalities[copied]}; copying needs a "
+                          "stream of text tokens (set model.copy_stream)")
     sources, streams = _pipelines(config, registry, origin, modalities)
     encoders = {name: _complete(registry, "encoders", spec, origin, streams.pipelines[name].encoder_inputs())
                 for name, spec in model.encoders.items()}
@@ -165,7 +169,8 @@ def build_target(config: Config, registry: Registry, origin: str,
             bind(streams)
         except ValueError as exc:
             raise ConfigError(f"{origin}: {spec.where}.{exc}") from None
-    return TargetField(tokenizer, Vocabulary([]), normalise=config.data.target.normalise)
+    return TargetField(tokenizer, Vocabulary([]), normalise=config.data.target.normalise,
+                       copy_stream=config.model.copied_stream)
 
 
 def build_search(config: Config, registry: Registry, origin: str, spec: ComponentSpec | None = None) -> Search:
@@ -209,7 +214,13 @@ def _parts(config: Config, registry: Registry, origin: str, streams: SourceStrea
     spec = config.model.decoder
     supplied = {"vocab_size": len(target.vocabulary), "pad_id": PAD_ID, "memory_dims": encoder.output_dims,
                 "state_dim": encoder.state_dim}
-    return encoder, _part(spec, "decoder", origin, lambda: _build(registry, "decoders", spec, origin, supplied))
+    decoder = _part(spec, "decoder", origin, lambda: _build(registry, "decoders", spec, origin, supplied))
+    if config.model.copy:
+        try:
+            decoder.attach_copy(config.model.copied_stream)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: model.copy: {exc}") from None
+    return encoder, decoder
 
 
 def _memory_bytes() -> int | None:
@@ -292,7 +303,8 @@ def check_shapes(model: Seq2Seq, batch: Batch, config: Config, origin: str) -> N
                 raise ConfigError(f"{origin}: {spec.where}: encoder {spec.type!r} declares state_dim={state_dim} "
                                   f"but returned a final_state of shape {tuple(state.shape)}")
         log_probs = model(batch.sources, batch.source_lengths, batch.targets_in).log_probs
-        expected = (size, batch.targets_in.size(1), model.decoder.vocab_size)
+        extended = max((len(oovs) for oovs in batch.oovs), default=0)  # the copy model's source OOVs
+        expected = (size, batch.targets_in.size(1), model.decoder.vocab_size + extended)
         if tuple(log_probs.shape) != expected:
             raise ConfigError(f"{origin}: model.decoder: output of shape {tuple(log_probs.shape)}, "
                               f"expected {expected}")

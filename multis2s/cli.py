@@ -222,7 +222,7 @@ def _predict(args) -> int:
             print(item.text)
             continue
         for hypothesis in item.hypotheses:
-            print(f"{number}\t{hypothesis.score:.4f}\t{run.target.decode(hypothesis.tokens)}")
+            print(f"{number}\t{hypothesis.score:.4f}\t{run.target.decode(hypothesis.tokens, item.oovs)}")
     return 0
 
 
@@ -245,7 +245,7 @@ def _attention(args) -> int:
     run = Run.from_folder(args.run_dir, trust_plugins=args.trust_plugins)
     (item,) = run.predict([args.input], search=run.search(beam=1))
     best = item.hypotheses[0]
-    labels = run.target.tokens(best.tokens) + ["<eos>"]
+    labels = run.target.tokens(best.tokens, item.oovs) + ["<eos>"]
     from multis2s.data.streams import stream_files
 
     files = stream_files(args.out, run.streams.names)

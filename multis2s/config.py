@@ -105,6 +105,8 @@ class ModelConfig:
     ``stream_dropout`` is the chance, per training example, that one of its streams is hidden from
     the decoder (several streams only). ``ctc_weight`` > 0 adds a CTC head on the memory of
     ``ctc_stream`` (default: the first stream), trained jointly: (1 − w) · attention loss + w · CTC loss.
+    ``copy`` adds the copy mechanism (pointer-generator) over the source tokens of ``copy_stream``
+    (default: the first stream; a text stream), see :mod:`multis2s.model.copy`.
     """
 
     encoders: dict[str, ComponentSpec]
@@ -112,6 +114,13 @@ class ModelConfig:
     stream_dropout: Annotated[float, DROPOUT] = 0.0
     ctc_weight: Annotated[float, Range(ge=0, lt=1)] = 0.0
     ctc_stream: str | None = None
+    copy: bool = False
+    copy_stream: str | None = None
+
+    @property
+    def copied_stream(self) -> str | None:
+        """The stream the copy mechanism copies from, or None without ``copy``."""
+        return (self.copy_stream or next(iter(self.encoders))) if self.copy else None
 
 
 @dataclass(frozen=True)
@@ -277,6 +286,14 @@ def _check(config: Config) -> None:
     if model.ctc_stream is not None and model.ctc_stream not in model.encoders:
         raise ConfigError(f"model.ctc_stream: {shown(model.ctc_stream)} is not a stream; the streams are "
                           f"{', '.join(model.encoders)}")
+    if model.copy_stream is not None and model.copy_stream not in model.encoders:
+        raise ConfigError(f"model.copy_stream: {shown(model.copy_stream)} is not a stream; the streams are "
+                          f"{', '.join(model.encoders)}")
+    if model.copy_stream is not None and not model.copy:
+        raise ConfigError("model.copy_stream: names the stream to copy from; set model.copy: true to copy")
+    if model.copy and model.ctc_weight:
+        raise ConfigError("model.copy: not with model.ctc_weight (joint CTC scores a fixed vocabulary; copying "
+                          "extends it per example)")
     if train.min_lr > train.lr:
         raise ConfigError(f"train.min_lr: must be <= train.lr ({train.lr}), got {train.min_lr}")
     if settings.max_length_ratio == 0 and settings.max_length_offset == 0:

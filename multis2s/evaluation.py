@@ -23,11 +23,13 @@ from multis2s.search.hypothesis import Hypothesis, MaxLength, Search
 
 @dataclass
 class Decoded:
-    """One example's hypotheses (best first) and the best one as text."""
+    """One example's hypotheses (best first) and the best one as text; oovs: with copying, the
+    example's source words outside the target vocabulary (what extended ids in the tokens stand for)."""
 
     example: Example
     hypotheses: list[Hypothesis]
     text: str
+    oovs: tuple[str, ...] = ()
 
 
 def decode(
@@ -48,11 +50,14 @@ def decode(
     loader = make_loader(ExampleTensors(examples, streams, target, train=False), batches, num_workers=0,
                          pin_memory=False)
     results: dict[int, list[Hypothesis]] = {}
+    oovs: dict[int, tuple[str, ...]] = {}
     model.eval()
     for batch in tqdm(loader, desc="decoding", disable=not progress, leave=False, unit="batch"):
         batch = batch.to(device)
         results.update(zip(batch.indices, search(model, batch.sources, batch.source_lengths, max_length=max_length)))
-    return [Decoded(e, results[i], target.decode(results[i][0].tokens)) for i, e in enumerate(examples)]
+        oovs.update(zip(batch.indices, batch.oovs))
+    return [Decoded(e, results[i], target.decode(results[i][0].tokens, oovs.get(i, ())), oovs.get(i, ()))
+            for i, e in enumerate(examples)]
 
 
 def texts(decoded: list[Decoded], *, normalise: bool) -> tuple[list[str], list[list[str]]]:

@@ -14,11 +14,13 @@ import torch
 from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
+from multis2s.data.copy_source import CopyTokens, collate_copy_ids, copy_tokens
 from multis2s.data.example import Example
 from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.data.vocabulary import PAD_ID
 from multis2s.errors import DataError
+from multis2s.model.copy import COPY_SOURCE
 from multis2s.model.encoder import map_tensors
 
 
@@ -26,6 +28,11 @@ from multis2s.model.encoder import map_tensors
 class Batch:
     """sources: stream → (B, S_i, …); source_lengths: stream → (B,), 0 where a row lacks the stream;
     targets (B, T+1) with BOS … EOS and PAD; indices (B,) of the examples.
+
+    With copying (``model.copy``), sources also hold the copy stream's extended source ids (B, S)
+    under :data:`~multis2s.model.copy.COPY_SOURCE`, targets may hold extended ids, and oovs gives
+    each row's source words outside the target vocabulary (the words of ids V, V+1, …); else
+    oovs is empty.
 
     skipped: how many examples of the index batch failed to load and were left out (only with
     skip-bad on), and skip_reasons their DataError lines. When every one failed the batch is
@@ -38,6 +45,7 @@ class Batch:
     indices: list[int]
     skipped: int = 0
     skip_reasons: tuple[str, ...] = field(default=(), repr=False)
+    oovs: tuple[tuple[str, ...], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -46,7 +54,7 @@ class Batch:
 
     def _map(self, apply) -> "Batch":
         return Batch(map_tensors(self.sources, apply), map_tensors(self.source_lengths, apply), apply(self.targets),
-                     self.indices, self.skipped, self.skip_reasons)
+                     self.indices, self.skipped, self.skip_reasons, self.oovs)
 
     def to(self, device: torch.device) -> "Batch":
         """The batch on ``device`` (non-blocking copies from pinned memory on CUDA)."""
@@ -75,19 +83,21 @@ class Unloadable:
     reason: str
 
 
-Loaded = tuple[int, dict[str, torch.Tensor | None], list[int]]
-"""(index, per-stream source tensors, target ids)."""
+Loaded = tuple[int, dict[str, torch.Tensor | None], list[int], CopyTokens | None]
+"""(index, per-stream source tensors, target ids, the copy stream's extended ids with copying)."""
 
 
 class ExampleTensors(TorchDataset):
-    """Index → (index, per-stream source tensors, target ids) through the pipelines, or an
-    :class:`Unloadable` when loading raised a DataError; ``skip_bad``: the loader then leaves the
-    example out of its batch and counts it, instead of raising the error."""
+    """Index → (index, per-stream source tensors, target ids, copy tokens) through the pipelines, or
+    an :class:`Unloadable` when loading raised a DataError; ``skip_bad``: the loader then leaves the
+    example out of its batch and counts it, instead of raising the error. With the target's
+    ``copy_stream`` set, the target ids are extended by the example's source OOVs."""
 
     def __init__(self, examples: list[Example], streams: SourceStreams, target: TargetField, *, train: bool,
                  skip_bad: bool = False) -> None:
         self.examples, self.streams, self.target, self.train = examples, streams, target, train
         self.skip_bad = skip_bad
+        self.copy_stream: str | None = getattr(target, "copy_stream", None)
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -95,7 +105,11 @@ class ExampleTensors(TorchDataset):
     def __getitem__(self, index: int) -> Loaded | Unloadable:
         example = self.examples[index]
         try:
-            return index, self.streams.load(example, train=self.train), self.target.encode(example.target)
+            sources = self.streams.load(example, train=self.train)
+            if self.copy_stream is None:
+                return index, sources, self.target.encode(example.target), None
+            copied = copy_tokens(self.streams, self.copy_stream, example, self.target.vocabulary)
+            return index, sources, self.target.encode(example.target, copied.oovs if copied else ()), copied
         except DataError as error:
             return Unloadable(index, str(error))
 
@@ -157,9 +171,15 @@ def make_loader(
         if failed and not tensors.skip_bad:
             return _Failed(failed[0])
         loaded = [item for item in items if not isinstance(item, Unloadable)]
-        sources, lengths = tensors.streams.collate([s for _, s, _ in loaded]) if loaded else ({}, {})
-        return Batch(sources, lengths, pad_ids([t for _, _, t in loaded]), [i for i, _, _ in loaded], len(failed),
-                     tuple(failed))
+        sources, lengths = tensors.streams.collate([s for _, s, _, _ in loaded]) if loaded else ({}, {})
+        oovs: tuple[tuple[str, ...], ...] = ()
+        if tensors.copy_stream is not None and loaded:
+            copied = [c for _, _, _, c in loaded]
+            width = sources[tensors.copy_stream].size(1) if tensors.copy_stream in sources else 1
+            sources[COPY_SOURCE] = collate_copy_ids(copied, width)
+            oovs = tuple(c.oovs if c else () for c in copied)
+        return Batch(sources, lengths, pad_ids([t for _, _, t, _ in loaded]), [i for i, _, _, _ in loaded],
+                     len(failed), tuple(failed), oovs)
 
     # A private generator: creating an iterator must not draw from the global RNG (exact resume).
     generator = torch.Generator()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Protocol, Sequence
 
-from multis2s.data.vocabulary import Vocabulary
+from multis2s.data.vocabulary import UNK_ID, Vocabulary
 from multis2s.errors import ConfigError
 from multis2s.normalise import normalise_text
 
@@ -74,12 +74,17 @@ class TargetField:
     """Encodes targets as ``BOS … EOS`` ids and decodes ids back to text.
 
     With ``normalise``, target text passes through :func:`normalise_text` before tokenizing.
+    ``copy_stream``: the source stream a copy model copies from (``model.copy``), else None; then
+    ``oovs``, a row's source words outside the vocabulary, extend the ids (see
+    :mod:`multis2s.data.copy_source`).
     """
 
-    def __init__(self, tokenizer: Tokenizer, vocabulary: Vocabulary, *, normalise: bool = False) -> None:
+    def __init__(self, tokenizer: Tokenizer, vocabulary: Vocabulary, *, normalise: bool = False,
+                 copy_stream: str | None = None) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.normalise = normalise
+        self.copy_stream = copy_stream
 
     def fit(self, targets: list[str], *, min_freq: int, max_size: int | None) -> None:
         """Train the tokenizer (when it learns) on the training targets, then build the vocabulary from
@@ -102,12 +107,18 @@ class TargetField:
     def tokenize(self, text: str) -> list[str]:
         return self.tokenizer.tokenize(self.prepare(text))
 
-    def encode(self, text: str) -> list[int]:
-        return self.vocabulary.encode(self.tokenize(text), bos=True, eos=True)
+    def encode(self, text: str, oovs: Sequence[str] = ()) -> list[int]:
+        """``BOS … EOS`` ids; a token outside the vocabulary that is the k-th of ``oovs`` is ``V + k``."""
+        tokens = self.tokenize(text)
+        ids = self.vocabulary.encode(tokens, bos=True, eos=True)
+        if oovs:
+            extended = {word: len(self.vocabulary) + k for k, word in enumerate(oovs)}
+            ids[1:-1] = [extended.get(token, i) if i == UNK_ID else i for token, i in zip(tokens, ids[1:-1])]
+        return ids
 
-    def decode(self, ids: list[int]) -> str:
-        return self.tokenizer.detokenize(self.vocabulary.decode(ids))
+    def decode(self, ids: list[int], oovs: Sequence[str] = ()) -> str:
+        return self.tokenizer.detokenize(self.vocabulary.decode(ids, oovs))
 
-    def tokens(self, ids: list[int]) -> list[str]:
+    def tokens(self, ids: list[int], oovs: Sequence[str] = ()) -> list[str]:
         """Token strings of ``ids`` (for attention plot labels)."""
-        return self.vocabulary.decode(ids)
+        return self.vocabulary.decode(ids, oovs)

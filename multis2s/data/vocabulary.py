@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Sequence
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIALS = (PAD, UNK, BOS, EOS)
@@ -32,15 +32,16 @@ class Vocabulary:
         ids = [self.index.get(t, UNK_ID) for t in tokens]
         return ([BOS_ID] if bos else []) + ids + ([EOS_ID] if eos else [])
 
-    def decode(self, ids: Iterable[int]) -> list[str]:
-        """Tokens of ``ids``, stopping at the first EOS and dropping PAD and BOS."""
+    def decode(self, ids: Iterable[int], extra: Sequence[str] = ()) -> list[str]:
+        """Tokens of ``ids``, stopping at the first EOS and dropping PAD and BOS; ids from ``len(self)``
+        on are the ``extra`` words (a copy model's source words outside the vocabulary)."""
         out = []
         for i in ids:
             if i == EOS_ID:
                 break
             if i in (PAD_ID, BOS_ID):
                 continue
-            out.append(self.tokens[i])
+            out.append(self.tokens[i] if i < len(self.tokens) else extra[i - len(self.tokens)])
         return out
 
     def state(self) -> list[str]:

@@ -1,7 +1,9 @@
 """The decoder base class: what every decoder shares, and the interface search and training rely on.
 
 The base owns the target embedding, the output layer (hidden vectors → log-probabilities, see
-:mod:`multis2s.model.output`), weight tying and scheduled sampling. A decoder implements:
+:mod:`multis2s.model.output`), the optional copy mechanism mixed in there
+(:mod:`multis2s.model.copy`), weight tying and scheduled sampling. The loss and every search read
+log-probabilities from :meth:`Decoder.log_probs` only. A decoder implements:
 
 - :meth:`Decoder.prepare`: the encoder streams → :class:`~multis2s.model.streams.Memories`, with
   every projection of the memory computed once per batch;
@@ -14,7 +16,11 @@ Both return hidden vectors and the attention of every stream. Every tensor in a 
 the batch first, so a search reorders any decoder's state with
 :func:`~multis2s.model.encoder.map_tensors`. Decoders keep no state between calls.
 
-Shapes: B batch, T target steps, S_i source steps of stream i, E embedding, H hidden, V vocabulary.
+A decoder sets ``value_dims`` (stream → the size of its ``Memory.values``) so that the copy
+mechanism can read the context of a stream.
+
+Shapes: B batch, T target steps, S_i source steps of stream i, E embedding, H hidden, V vocabulary,
+V' the extended vocabulary with copying (V + the batch's source words outside the vocabulary).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from multis2s.data.vocabulary import UNK_ID
+from multis2s.model.copy import PointerGenerator
 from multis2s.model.output import OutputLayer
 from multis2s.model.streams import Memories, Streams
 
@@ -47,6 +55,8 @@ class Decoder(nn.Module):
         super().__init__()
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
+        self.value_dims: dict[str, int] = {}
+        self.copy: PointerGenerator | None = None
 
     def attach_output(self, *, hidden_dim: int, tie_embeddings: bool) -> None:
         """Add the output layer over hidden vectors of ``hidden_dim``; with ``tie_embeddings`` its
@@ -57,6 +67,27 @@ class Decoder(nn.Module):
         self.output = OutputLayer(hidden_dim=hidden_dim, vocab_size=self.vocab_size)
         if tie_embeddings:
             self.output.project.weight = self.embedding.weight
+
+    def attach_copy(self, stream: str) -> None:
+        """Add the copy mechanism over the attention of ``stream`` (after :meth:`attach_output`)."""
+        if stream not in self.value_dims:
+            raise ValueError(f"decoder {type(self).__name__} does not say the memory size of stream {stream!r} "
+                             "(value_dims), which copying needs")
+        self.copy = PointerGenerator(stream=stream, hidden_dim=self.output.project.in_features,
+                                     embedding_dim=self.embedding.embedding_dim, context_dim=self.value_dims[stream])
+
+    def inputs(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Token ids (…) as decoder inputs: with copying, an extended id (a copied source word) is UNK."""
+        return tokens if self.copy is None else tokens.masked_fill(tokens >= self.vocab_size, UNK_ID)
+
+    def log_probs(self, hidden: torch.Tensor, tokens: torch.Tensor, attention: Attention, memory: Memories
+                  ) -> torch.Tensor:
+        """hidden (B, [T,] H) of the steps whose inputs were ``tokens`` (B, [T]), their attention per
+        stream (B, [T,] S_i) → float32 log-probabilities (B, [T,] V), or (B, [T,] V') with copying."""
+        log_vocab = self.output(hidden)
+        if self.copy is None:
+            return log_vocab
+        return self.copy(log_vocab, hidden, self.embedding(self.inputs(tokens)), attention, memory)
 
     def prepare(self, streams: Streams) -> Memories:
         """The memories as this decoder reads them (projections computed once)."""
@@ -81,8 +112,9 @@ class Decoder(nn.Module):
 
         ``teacher_forcing`` below 1 is scheduled sampling (Bengio et al., 2015), the same for every
         decoder: step by step, each row's input is the reference token with that probability, else
-        the model's own most probable token at the previous step.
+        the model's own most probable token at the previous step (copies included).
         """
+        targets_in = self.inputs(targets_in)
         if teacher_forcing >= 1.0:
             return self.teacher_forced(targets_in, memory, state)
         hiddens, weights = [], []
@@ -90,7 +122,7 @@ class Decoder(nn.Module):
         for t in range(targets_in.size(1)):
             if t > 0:
                 with torch.no_grad():
-                    predicted = self.output(hiddens[-1]).argmax(dim=-1)  # (B,)
+                    predicted = self.inputs(self.log_probs(hiddens[-1], tokens, weights[-1], memory).argmax(dim=-1))
                 tokens = mix_predictions(targets_in[:, t], predicted, teacher_forcing)
             hidden, attention, state = self.step(tokens, memory, state)
             hiddens.append(hidden)

@@ -89,6 +89,7 @@ class RNNDecoder(Decoder):
         if cell not in CELLS:
             raise ValueError(f"cell {cell!r} is not one of {', '.join(CELLS)}")
         super().__init__(vocab_size=vocab_size, pad_id=pad_id, embedding_dim=embedding_dim)
+        self.value_dims = dict(memory_dims)
         self.input_feeding = input_feeding
         rnn_input = embedding_dim + (hidden_dim if input_feeding else 0)
         self.rnn = CELLS[cell](rnn_input, hidden_dim, num_layers=layers, batch_first=True,

@@ -40,10 +40,13 @@ class Streams:
     outputs: one :class:`EncoderOutput` per stream; a stream absent from a row has a mask that is
     False on all of that row's positions. final_state: (B, ΣDs_i) the streams' final states side
     by side (zeros where a stream is absent or has none), or None when no encoder has one.
+    copy_ids: (B, S) the copy stream's extended source ids with ``model.copy``
+    (:mod:`multis2s.model.copy`), else None.
     """
 
     outputs: dict[str, EncoderOutput]
     final_state: torch.Tensor | None = None
+    copy_ids: torch.Tensor | None = None
 
     def uniform_weights(self) -> dict[str, torch.Tensor]:
         """Per stream (B, S_i): weights spread evenly over the real positions (zeros where absent)."""
@@ -172,17 +175,21 @@ class Memory:
 
 @dataclass
 class Memories:
-    """Every stream's prepared memory, by stream name: what a decoder attends over."""
+    """Every stream's prepared memory, by stream name: what a decoder attends over; copy_ids (B, S):
+    the copy stream's extended source ids with ``model.copy`` (they follow the rows), else None."""
 
     streams: dict[str, Memory]
+    copy_ids: torch.Tensor | None = None
 
     def repeat(self, times: int) -> "Memories":
         """Every stream's rows repeated ``times`` times in a row, for beams."""
-        return Memories({name: m.repeat(times) for name, m in self.streams.items()})
+        copy_ids = None if self.copy_ids is None else self.copy_ids.repeat_interleave(times, dim=0)
+        return Memories({name: m.repeat(times) for name, m in self.streams.items()}, copy_ids)
 
     def select(self, rows: torch.Tensor) -> "Memories":
         """Every stream's memory of the given rows (R,), in that order (a search dropping finished items)."""
-        return Memories({name: m.select(rows) for name, m in self.streams.items()})
+        copy_ids = None if self.copy_ids is None else self.copy_ids.index_select(0, rows)
+        return Memories({name: m.select(rows) for name, m in self.streams.items()}, copy_ids)
 
     def real_lengths(self) -> torch.Tensor:
         """(B,) real positions over all streams (what output-length limits are relative to)."""
@@ -268,7 +275,7 @@ class StreamAttention(nn.Module):
     def prepare(self, streams: Streams) -> Memories:
         """Each stream's memory with its attention's projections."""
         return Memories({name: Memory.of(o.memory, o.memory_mask, self.attentions[name].project(o.memory))
-                         for name, o in streams.outputs.items()})
+                         for name, o in streams.outputs.items()}, streams.copy_ids)
 
     def forward(self, query: torch.Tensor, memories: Memories, previous: dict[str, torch.Tensor] | None = None
                 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

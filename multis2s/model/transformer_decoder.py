@@ -4,7 +4,7 @@ Pre-norm residual layers (LayerNorm before each sub-layer, a final LayerNorm). F
 search the self-attention keys/values of earlier steps travel in the decoder state (never on the
 module). Every layer cross-attends each stream's memory; with several streams the results are
 fused (:class:`~multis2s.model.streams.ContextFusion`). The attention returned is the last
-layer's cross-attention of each stream, averaged over heads.
+layer's cross-attention of each stream, averaged over heads (what the copy mechanism points with).
 
 Shapes: B batch, T target steps, t steps decoded so far, S_i source steps of stream i, D model
 size, H heads, V vocabulary.
@@ -110,6 +110,7 @@ class TransformerDecoder(Decoder):
             raise ValueError(f"model_dim must be even for sinusoidal positions, got {model_dim}")
         super().__init__(vocab_size=vocab_size, pad_id=pad_id, embedding_dim=model_dim)
         self.model_dim = model_dim
+        self.value_dims = {name: model_dim for name in memory_dims}
         self.memory_projections = nn.ModuleDict(
             {name: nn.Linear(d, model_dim) if d != model_dim else nn.Identity() for name, d in memory_dims.items()}
         )
@@ -129,7 +130,7 @@ class TransformerDecoder(Decoder):
             values = self.memory_projections[name](output.memory)  # (B, S_i, D)
             keys = tuple(t for layer in self.layers for t in layer.cross_attentions[name].project(values))
             memories[name] = Memory.of(values, output.memory_mask, keys)
-        return Memories(memories)
+        return Memories(memories, streams.copy_ids)
 
     def initial_state(self, streams: Streams) -> TransformerState:
         mask = streams.mask

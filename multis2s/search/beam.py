@@ -6,7 +6,7 @@ read back along these pointers once, at the end. An item whose search is over le
 (its rows are dropped in the same reorder), so the remaining items' steps cost less.
 
 Shapes: B batch, K beam, N live decoder rows (K per live item), S_i source steps of stream i,
-V vocabulary.
+V vocabulary (the batch's extended vocabulary with copying: a row's copy ids follow its memory).
 """
 
 from __future__ import annotations
@@ -150,13 +150,13 @@ class BeamSearch:
         scores[:, 0] = 0.0
         finished: list[list[Finished]] = [[] for _ in range(batch)]
         trail = Trail()
-        vocab = decoder.vocab_size
         for step in range(max(item_limits)):
-            hidden, weights, state = decoder.step(tokens, memory, state)
+            hidden, weights, state = decoder.step(decoder.inputs(tokens), memory, state)
             trail.tokens.append(tokens)
             trail.weights.append(weights)
             count = len(live_items)
-            log_probs = force_eos(decoder.output(hidden), step + 1 >= limits)  # (N, V)
+            log_probs = force_eos(decoder.log_probs(hidden, tokens, weights, memory), step + 1 >= limits)  # (N, V)
+            vocab = log_probs.size(1)  # V, or V' with copying
             totals = scores.view(-1, 1) + log_probs if joint is None else joint.scores(log_probs)  # (N, V)
             candidates = totals.view(count, beam * vocab)  # (L, K·V)
             top_scores, top_index = candidates.topk(2 * beam, dim=1)  # (L, 2K)

@@ -34,8 +34,8 @@ class GreedySearch:
         scores = torch.zeros(batch, device=device)
         emitted, weights_per_step = [], []
         for step in range(int(limits.max())):
-            hidden, weights, state = decoder.step(tokens, memory, state)
-            log_probs = force_eos(decoder.output(hidden), step + 1 >= limits)  # (N, V)
+            hidden, weights, state = decoder.step(decoder.inputs(tokens), memory, state)
+            log_probs = force_eos(decoder.log_probs(hidden, tokens, weights, memory), step + 1 >= limits)  # (N, V)
             best, tokens = log_probs.max(dim=-1)
             scores.index_add_(0, rows, best)
             emitted.append(torch.full((batch,), EOS_ID, dtype=torch.long, device=device).index_copy_(0, rows, tokens))

@@ -203,7 +203,7 @@ class Trainer:
             prediction = self.forward(batch.sources, batch.source_lengths, batch.targets_in,
                                       teacher_forcing_ratio(self.progress.step, train))
         loss_sum, _ = sequence_loss(prediction.log_probs, batch.targets_out, pad_id=PAD_ID,
-                                    label_smoothing=train.label_smoothing)
+                                    label_smoothing=train.label_smoothing, vocab_size=len(self.parts.target.vocabulary))
         if prediction.ctc is not None:  # joint CTC + attention
             mix = self.config.model.ctc_weight
             loss_sum = (1 - mix) * loss_sum + mix * ctc_loss_sum(prediction.ctc, batch.targets_out)
