@@ -26,7 +26,6 @@ GENERATORS = {
 TINY_MODEL = ["model.encoder.embedding_dim=8", "model.encoder.hidden_dim=8", "model.decoder.embedding_dim=8",
               "model.decoder.hidden_dim=16", "train.max_steps=3", "train.warmup_steps=1", "train.validate_every=3",
               "train.validation_examples=8", "data.batch_size=8", "eval.max_length_offset=2", "threads=1"]
-SMALL_PIECES = ["data.source.tokenizer.vocab_size=60", "data.target.tokenizer.vocab_size=60"]
 
 
 def small_splits(kind: str, seed: int = 3) -> dict[str, list[tuple[str, str]]]:
@@ -163,15 +162,11 @@ CONFIG_METRICS = {
 }
 
 
-def _overrides(name: str) -> list[str]:
-    return TINY_MODEL + (SMALL_PIECES if name == "style_transfer" else [])
-
-
 @pytest.mark.parametrize("name", sorted(CONFIG_METRICS))
 def test_config_trains_at_tiny_size(tmp_path, name):
     run = tmp_path / "run"
     assert main(["run", str(CONFIGS / f"{name}.yaml"), "-o", str(run), "data.dataset.train_size=200",
-                 "data.dataset.dev_size=10", "data.dataset.test_size=10", *_overrides(name)]) == 0
+                 "data.dataset.dev_size=10", "data.dataset.test_size=10", *TINY_MODEL]) == 0
     results = json.loads((run / "results.json").read_text())
     assert set(results["metrics"]) == CONFIG_METRICS[name] and results["num_examples"] == 10
 
@@ -188,6 +183,6 @@ def test_the_same_config_trains_on_the_users_own_file(tmp_path, name, suffix):
     dataset = "{type: parallel, train: %s, dev: %s, test: %s}" % (paths["train"], paths["dev"], paths["test"])
     run = tmp_path / "run"
     assert main(["run", str(CONFIGS / f"{name}.yaml"), "-o", str(run), f"data.dataset={dataset}",
-                 *_overrides(name)]) == 0
+                 *TINY_MODEL]) == 0
     results = json.loads((run / "results.json").read_text())
     assert set(results["metrics"]) == CONFIG_METRICS[name] and results["num_examples"] == 12
