@@ -41,6 +41,12 @@ def register_datasets(register):
              help="English → French from a grammar (generated)")
     register("text_to_code", "multis2s_text.datasets:text_to_code_dataset", modality="text",
              help="English requests over numbers and lists → Python expressions (generated)")
+    register("chatbot", "multis2s_text.datasets:chatbot_dataset", modality="text",
+             help="small dialogues: message → reply (generated)")
+    register("summarization", "multis2s_text.datasets:summarization_dataset", modality="text",
+             help="reports with distracting sentences → one-line summaries (generated)")
+    register("style_transfer", "multis2s_text.datasets:style_transfer_dataset", modality="text",
+             help="the same message casual ↔ polite, direction by option (generated)")
 
 
 @hookimpl
@@ -49,3 +55,11 @@ def register_metrics(register):
              help="% of programs whose value (bounded ast evaluator, never eval) equals a reference's")
     register("name_recall", "multis2s_text.name_metrics:NameRecall", modality="text",
              help="% of the references' capitalised words (proper names) that the hypothesis reproduces")
+    register("rouge1", "multis2s_text.text_metrics:rouge_1", modality="text",
+             help="ROUGE-1 F-measure % (rouge-score), mean over items")
+    register("rouge2", "multis2s_text.text_metrics:rouge_2", modality="text",
+             help="ROUGE-2 F-measure % (rouge-score), mean over items")
+    register("rougeL", "multis2s_text.text_metrics:rouge_l", modality="text",
+             help="ROUGE-L F-measure % (rouge-score), mean over items")
+    register("names_numbers_kept", "multis2s_text.text_metrics:NamesNumbersKept", modality="text",
+             help="% of the reference's names (capitalised words) and numbers found in the output")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 from multis2s.data.cache import ensure_corpus
 from multis2s.data.example import Example
@@ -206,3 +206,74 @@ def text_to_code_dataset(*, train_size: int = 20000, dev_size: int = 500, test_s
 
     options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
     return SplitFolder(ensure_corpus("text_to_code", options, write), skip_bad=skip_bad)
+
+
+
+GRAMMAR_VERSION = 1
+"""Part of the cache key of the dialogue, report and register corpora: raise it when they change."""
+
+
+def _grammar_corpus(generator: str, options: dict, generate: Callable[[], dict[str, list[tuple[str, str]]]],
+                    skip_bad: bool) -> SplitFolder:
+    """The cached folder of a generated corpus; ``generate()`` gives ``{split: pairs}``."""
+
+    def write(folder: Path) -> None:
+        for name, pairs in generate().items():
+            _write_tsv(folder / f"{name}.tsv", pairs)
+
+    return SplitFolder(ensure_corpus(f"{generator}-v{GRAMMAR_VERSION}", options, write), skip_bad=skip_bad)
+
+
+def chatbot_dataset(*, train_size: int = 20000, dev_size: int = 500, test_size: int = 2000, seed: int = 1,
+                    skip_bad: bool = False) -> SplitFolder:
+    """Small dialogues, message → reply: greetings, repeat-back requests and questions about a
+    table of facts in the message; dev and test hold unseen names, towns, numbers and phrasings
+    (see :mod:`multis2s_text.dialogue_grammar`).
+
+    Args:
+        train_size, dev_size, test_size: exchanges per split (no message occurs in two splits).
+        seed: the generator's seed; it also picks the held-out names, numbers and phrasings.
+        skip_bad: supplied from ``data.skip_bad``.
+    """
+    from multis2s_text import dialogue_grammar
+
+    options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
+    return _grammar_corpus("chatbot", options, lambda: dialogue_grammar.generate_splits(
+        train_size, dev_size, test_size, seed), skip_bad)
+
+
+def summarization_dataset(*, train_size: int = 20000, dev_size: int = 500, test_size: int = 2000, seed: int = 1,
+                          skip_bad: bool = False) -> SplitFolder:
+    """Short reports with distracting sentences → one-line summaries; dev and test hold unseen
+    names, towns, numbers and phrasings (see :mod:`multis2s_text.report_grammar`).
+
+    Args:
+        train_size, dev_size, test_size: reports per split (no report occurs in two splits).
+        seed: the generator's seed; it also picks the held-out names, numbers and phrasings.
+        skip_bad: supplied from ``data.skip_bad``.
+    """
+    from multis2s_text import report_grammar
+
+    options = dict(train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
+    return _grammar_corpus("summarization", options, lambda: report_grammar.generate_splits(
+        train_size, dev_size, test_size, seed), skip_bad)
+
+
+def style_transfer_dataset(*, direction: Literal["casual_to_polite", "polite_to_casual"] = "casual_to_polite",
+                           train_size: int = 20000, dev_size: int = 500, test_size: int = 2000, seed: int = 1,
+                           skip_bad: bool = False) -> SplitFolder:
+    """The same message in a casual and a polite register; dev and test hold unseen names, towns,
+    numbers and phrasings (see :mod:`multis2s_text.register_grammar`).
+
+    Args:
+        direction: ``casual_to_polite`` or ``polite_to_casual``: which register is the source.
+        train_size, dev_size, test_size: messages per split (no source occurs in two splits).
+        seed: the generator's seed; it also picks the held-out names, numbers and phrasings.
+        skip_bad: supplied from ``data.skip_bad``.
+    """
+    from multis2s_text import register_grammar
+
+    register_grammar.check_direction(direction)
+    options = dict(direction=direction, train_size=train_size, dev_size=dev_size, test_size=test_size, seed=seed)
+    return _grammar_corpus("style_transfer", options, lambda: register_grammar.generate_splits(
+        train_size, dev_size, test_size, seed, direction), skip_bad)
