@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from multis2s_text.en_fr_full.morphology import join_french, starts_with_vowel_sound
 from multis2s_text.en_fr_lexicon import (
     A, ALL_DETERMINERS, ANIMAL, ATTRIBUTIVE, BARE, ETRE, FOOD, LANGUAGES, NOUNS, OBJECT,
     OBJECT_DETERMINERS, PEOPLE_PREDICATES, PERSON, POSSESSIVES, PROFESSIONS, PRONOUNS, RELATIVE, SPEAK,
@@ -48,9 +49,6 @@ from multis2s_text.en_fr_lexicon import (
 )
 from multis2s_text.grammar_spaces import Choice, Product, Space, Union, evenly
 
-_VOWEL_SOUNDS = "aeiouyàâéèêëîïôœù" + "h"
-_ELIDED_BEFORE_VOWEL = frozenset({"je", "ne", "le", "la", "de"})
-_POSSESSIVE_BEFORE_VOWEL = {"ma": "mon", "ta": "ton", "sa": "son"}
 
 
 @dataclass(frozen=True)
@@ -79,11 +77,6 @@ class Clause:
 
 
 Sentence = Clause | NounPhrase
-
-
-def _starts_with_vowel_sound(word: str) -> bool:
-    """Tell whether a French word elides the word before it."""
-    return word[0] in _VOWEL_SOUNDS
 
 
 def _english_article(next_word: str) -> str:
@@ -163,7 +156,7 @@ def _french_noun_phrase(phrase: NounPhrase, negated_object: bool = False, generi
     words = [_french_determiner(phrase, negated_object, generic)]
     if phrase.before:
         vowel_form = phrase.before.before_vowel
-        if vowel_form and not plural and not noun.feminine and _starts_with_vowel_sound(noun.french):
+        if vowel_form and not plural and not noun.feminine and starts_with_vowel_sound(noun.french):
             words.append(vowel_form)
         else:
             words.append(phrase.before.french(noun.feminine, plural))
@@ -173,27 +166,10 @@ def _french_noun_phrase(phrase: NounPhrase, negated_object: bool = False, generi
     return words
 
 
-def _join_french(words: Sequence[str]) -> str:
-    """Join French words, eliding je/ne/le/la/de and using mon/ton/son before vowels."""
-    tokens: list[str] = []
-    prefix = ""
-    for position, word in enumerate(words):
-        following = words[position + 1] if position + 1 < len(words) else ""
-        before_vowel = bool(following) and _starts_with_vowel_sound(following)
-        if before_vowel and word in _ELIDED_BEFORE_VOWEL:
-            prefix += word[:-1] + "'"
-            continue
-        if before_vowel:
-            word = _POSSESSIVE_BEFORE_VOWEL.get(word, word)
-        tokens.append(prefix + word)
-        prefix = ""
-    return " ".join(tokens)
-
-
 def french_sentence(sentence: Sentence) -> str:
     """Render a sentence in French."""
     if isinstance(sentence, NounPhrase):
-        return _join_french(_french_noun_phrase(sentence))
+        return join_french(_french_noun_phrase(sentence))
     subject = sentence.subject
     words = [subject.french] if isinstance(subject, Pronoun) else _french_noun_phrase(subject)
     person, plural, feminine = _subject_features(subject)
@@ -208,7 +184,7 @@ def french_sentence(sentence: Sentence) -> str:
         words.append(complement.french)
     else:
         words.append(complement.french(feminine, plural))
-    return _join_french(words)
+    return join_french(words)
 
 
 def _noun_phrases(category: str, determiners: Sequence[str], require_adjective: bool = False) -> Space:
