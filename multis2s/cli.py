@@ -312,11 +312,9 @@ def _average(args) -> int:
 
 
 def _serve(args) -> int:
-    from importlib.util import find_spec
+    from multis2s.extras import require
 
-    if any(find_spec(module) is None for module in ("starlette", "uvicorn", "python_multipart")):
-        print("error: multis2s serve needs the serve extra: pip install 'multis2s[serve]'", file=sys.stderr)
-        return 2
+    require("serve", "starlette", "uvicorn", "python_multipart")
     if args.max_upload_mb <= 0 or args.batch_wait_ms < 0 or args.max_batch < 1:
         raise DataError("--max-upload-mb must be > 0, --batch-wait-ms >= 0 and --max-batch >= 1")
     from multis2s.serve.app import ServeSettings

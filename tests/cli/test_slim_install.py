@@ -14,8 +14,8 @@ import yaml
 
 from tests.conftest import TINY
 
-EXTRA_ONLY = ("torchvision", "torchaudio", "soundfile", "espeakng_loader", "av", "fastapi", "onnx", "onnxruntime",
-              "tensorboard")
+EXTRA_ONLY = ("torchvision", "torchaudio", "soundfile", "espeakng_loader", "av", "fastapi", "starlette", "uvicorn",
+              "python_multipart", "onnx", "onnxruntime", "tensorboard")
 
 HIDE = f'''
 import sys
@@ -80,3 +80,10 @@ def test_a_config_naming_a_missing_extra_says_what_to_install(tmp_path):
     done = _slim(tmp_path, "train", str(config), "-o", str(tmp_path / "run"))
     assert done.returncode != 0
     assert "unknown encoder \"conv_lstm\"" in done.stderr and "pip install 'multis2s[audio]'" in done.stderr
+
+
+def test_serve_without_its_extra_is_one_line_naming_it(tmp_path):
+    done = _slim(tmp_path, "serve", str(tmp_path / "no-run"))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: needs starlette, uvicorn, python_multipart")
+    assert done.stderr.strip().endswith("pip install 'multis2s[serve]'")
