@@ -16,8 +16,12 @@ uses) and written with a manifest per condition under ``bench/out/asr_robustness
 
 Everything is drawn from ``--seed``, so every run is scored on the same audio. SNRs are relative to
 the mean power of the whole clean clip, as in training (:func:`multis2s_audio.conditions.mix_at_snr`).
-Audio-visual runs are refused: the held-out utterances have no video (bench/av_noise.py scores an
-AV run's own test split with the video missing or the audio silent).
+
+An audio-visual run (streams ``audio`` and ``video``) is scored on the same sentences, voices and
+rates spoken by the test speakers of the audio-visual corpus, each with its mouth video
+(:func:`multis2s_lipread.corpus.speak_and_show`; folders under ``bench/out/asr_robustness_av/``),
+and the table gains two columns: the same utterances with the video missing (left out of the
+manifest, ``no_video.jsonl``) and with the audio replaced by silence (``silent.jsonl``).
 """
 
 from __future__ import annotations
@@ -37,11 +41,13 @@ from multis2s.errors import ConfigError
 from multis2s.run import Run
 from multis2s_audio.conditions import mix_at_snr
 from multis2s_audio.corpus import Resampler
+from multis2s_lipread.corpus import av_speakers_for_split, speak_and_show
 from multis2s_speech import espeak
 from multis2s_speech.grammars import GRAMMARS, spoken_form
 from multis2s_speech.speakers import speakers_for_split
 
-OUT = Path("bench/out/asr_robustness")
+OUT = {False: Path("bench/out/asr_robustness"), True: Path("bench/out/asr_robustness_av")}
+"""Where the conditions are written: speech only, or with video (audio-visual runs)."""
 SAMPLE_RATE = 16000
 LIGHT_NOISE_DB = 25.0
 BABBLE_TALKERS = 3
@@ -60,11 +66,15 @@ class Utterance:
     voice: str
     rate_wpm: int
     samples: np.ndarray  # (N,) float32 at SAMPLE_RATE, clean
+    video: np.ndarray | None = None  # (frames, size, size) uint8 mouth frames, audio-visual runs only
 
 
-def speak(sentences: int, band: tuple[int, int] | None, grammar: str, seed: int) -> list[Utterance]:
-    """``sentences`` clean utterances by held-out voices, rates from ``band`` (None: habitual)."""
+def speak(sentences: int, band: tuple[int, int] | None, grammar: str, seed: int,
+          image_size: int | None = None) -> list[Utterance]:
+    """``sentences`` clean utterances by held-out voices, rates from ``band`` (None: habitual);
+    with ``image_size``, by the audio-visual test speakers (the same voices) with their mouth video."""
     voices = speakers_for_split("test")
+    faces = {s.id: s for s in av_speakers_for_split("test")} if image_size else {}
     resampler = Resampler(espeak.sample_rate(), SAMPLE_RATE)
     utterances = []
     for index in range(sentences):
@@ -72,6 +82,11 @@ def speak(sentences: int, band: tuple[int, int] | None, grammar: str, seed: int)
         text, speaker = GRAMMARS[grammar](rng), rng.choice(voices)
         jitter = rng.randint(-RATE_JITTER_WPM, RATE_JITTER_WPM)
         rate = speaker.base_rate_wpm + jitter if band is None else random.Random(f"rate:{seed}:{index}").randint(*band)
+        if image_size:
+            pcm, video = speak_and_show(text, faces[speaker.voice], rate_wpm=rate, render_seed=seed * 100_003 + index,
+                                        image_size=image_size, sample_rate=SAMPLE_RATE)
+            utterances.append(Utterance(text, speaker.voice, rate, pcm.astype(np.float32) / 32767, video))
+            continue
         spoken = espeak.synthesise(spoken_form(text), voice=speaker.voice, rate_wpm=rate, pitch=speaker.base_pitch,
                                    pitch_range=speaker.pitch_range)
         utterances.append(Utterance(text, speaker.voice, rate, resampler(spoken.samples)))
@@ -92,37 +107,49 @@ def noise_for(kind: str, utterances: list[Utterance], index: int, seed: int) -> 
     return babble
 
 
-def write_condition(name: str, utterances: list[Utterance], kind: str, snr_db: float, seed: int) -> Path:
-    """The utterances with ``kind`` noise at ``snr_db`` as wav files and a manifest; its path."""
-    folder = OUT / name
+def write_condition(folder: Path, utterances: list[Utterance], kind: str, snr_db: float, seed: int) -> Path:
+    """The utterances with ``kind`` noise at ``snr_db`` as wav files and a manifest; its path. With
+    video, also ``no_video.jsonl`` (the video left out) and ``silent.jsonl`` (silence for audio)."""
     folder.mkdir(parents=True, exist_ok=True)
-    lines = []
+    lines, no_video, silent = [], [], []
     for index, utterance in enumerate(utterances):
         noisy = mix_at_snr(torch.from_numpy(utterance.samples), noise_for(kind, utterances, index, seed), snr_db)
         noisy = noisy / max(1.0, float(noisy.abs().max()))  # no clipping at full scale
         path = (folder / f"{index:04d}.wav").resolve()
         soundfile.write(path, noisy.numpy(), SAMPLE_RATE, subtype="PCM_16")
-        lines.append(json.dumps({"audio": str(path), "text": utterance.text, "speaker": utterance.voice,
-                                 "duration": round(len(noisy) / SAMPLE_RATE, 3), "rate_wpm": utterance.rate_wpm}))
-    manifest = folder / "test.jsonl"
-    manifest.write_text("\n".join(lines) + "\n")
-    return manifest
+        line = {"audio": str(path), "text": utterance.text, "speaker": utterance.voice,
+                "duration": round(len(noisy) / SAMPLE_RATE, 3), "rate_wpm": utterance.rate_wpm}
+        lines.append(line)
+        if utterance.video is not None:
+            no_video.append(dict(line))
+            line["video"] = str((folder / f"{index:04d}.npy").resolve())
+            np.save(line["video"], utterance.video, allow_pickle=False)
+            quiet = (folder / f"{index:04d}.silent.wav").resolve()
+            soundfile.write(quiet, np.zeros(len(noisy), dtype=np.float32), SAMPLE_RATE, subtype="PCM_16")
+            silent.append({**line, "audio": str(quiet)})
+    for name, rows in (("test", lines), ("no_video", no_video), ("silent", silent)):
+        if rows:
+            (folder / f"{name}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return folder / "test.jsonl"
 
 
-def write_conditions(names: list[str], sentences: int, grammar: str, seed: int) -> dict[str, Path]:
-    """A manifest per condition, kept from an earlier call with the same sentences, grammar and seed."""
+def write_conditions(names: list[str], sentences: int, grammar: str, seed: int,
+                     image_size: int | None = None) -> dict[str, Path]:
+    """A manifest per condition (with video when ``image_size`` is given), kept from an earlier call
+    with the same sentences, grammar, seed and image size."""
+    out = OUT[image_size is not None]
     manifests, spoken = {}, {}
-    settings = json.dumps({"sentences": sentences, "grammar": grammar, "seed": seed})
+    settings = json.dumps({"sentences": sentences, "grammar": grammar, "seed": seed, "image_size": image_size})
     for name in names:
-        written = OUT / name / "settings.json"
+        written = out / name / "settings.json"
         if written.exists() and written.read_text() == settings:
-            manifests[name] = OUT / name / "test.jsonl"
+            manifests[name] = out / name / "test.jsonl"
             continue
         band = name if name in RATE_BANDS else "ordinary"
         if band not in spoken:
-            spoken[band] = speak(sentences, RATE_BANDS[band], grammar, seed)
+            spoken[band] = speak(sentences, RATE_BANDS[band], grammar, seed, image_size)
         kind, snr_db = NOISES.get(name, ("white", LIGHT_NOISE_DB))
-        manifests[name] = write_condition(name, spoken[band], kind, snr_db, seed)
+        manifests[name] = write_condition(out / name, spoken[band], kind, snr_db, seed)
         written.write_text(settings)
     return manifests
 
@@ -138,19 +165,32 @@ def main() -> None:
     if args.sentences < BABBLE_TALKERS + 1:
         parser.error(f"--sentences must be at least {BABBLE_TALKERS + 1} (babble takes three others)")
     run = Run.from_folder(args.run)
-    if [p.modality for p in run.streams.pipelines.values()] != ["audio"]:
-        raise ConfigError(f"{args.run}: not a one-stream audio run (streams: {', '.join(run.streams.names)}); "
-                          "for audio-visual runs see bench/av_noise.py")
-    grammar = run.config.data.dataset.options.get("grammar", "grid")
+    modalities = sorted(p.modality for p in run.streams.pipelines.values())
+    if modalities not in (["audio"], ["audio", "video"]):
+        raise ConfigError(f"{args.run}: not a speech run (one audio stream) or an audio-visual run (an audio and a "
+                          f"video stream); its streams: {', '.join(run.streams.names)}")
+    audio_visual = modalities == ["audio", "video"]
+    options = run.config.data.dataset.options
+    grammar = options.get("grammar", "grid")
     started = time.perf_counter()
-    manifests = write_conditions(args.conditions, args.sentences, grammar, args.seed)
+    manifests = write_conditions(args.conditions, args.sentences, grammar, args.seed,
+                                 int(options.get("image_size", 64)) if audio_visual else None)
     synthesis, decoding = time.perf_counter() - started, time.process_time()
-    print(f"{args.run}: {args.sentences} {grammar} sentences per condition, held-out voices, "
-          f"beam {args.beam or 'of the run'}\n")
-    print("| condition | WER % | CER % |\n|---|---|---|")
+    print(f"{args.run}: {args.sentences} {grammar} sentences per condition, held-out "
+          f"{'speakers (voice and face)' if audio_visual else 'voices'}, beam {args.beam or 'of the run'}\n")
+    extra = ["video missing", "audio silent"] if audio_visual else []
+    print("| condition | WER % | CER % |" + "".join(f" {e}: WER % |" for e in extra))
+    print("|---|---|---|" + "---|" * len(extra))
+
+    def wer(manifest: Path, split: str) -> dict[str, float]:
+        return run.evaluate(run.read(manifest), split=split, search=run.search(beam=args.beam)).metrics
+
     for name, manifest in manifests.items():
-        results = run.evaluate(run.read(manifest), split=name, search=run.search(beam=args.beam))
-        print(f"| {name} | {results.metrics['wer']:.2f} | {results.metrics['cer']:.2f} |", flush=True)
+        scores = wer(manifest, name)
+        cells = [f"{wer(manifest.with_name(f'{v}.jsonl'), f'{name}_{v}')['wer']:.2f}"
+                 for v in ("no_video", "silent")] if audio_visual else []
+        print(f"| {name} | {scores['wer']:.2f} | {scores['cer']:.2f} |" + "".join(f" {c} |" for c in cells),
+              flush=True)
     print(f"\nsynthesis {synthesis:.0f} s wall; decoding {time.process_time() - decoding:.0f} s CPU")
 
 

@@ -273,11 +273,12 @@ def build_model(config: Config, registry: Registry, origin: str, streams: Source
     (after checking on the meta device that the model fits in memory: to train it, or only to run it)."""
     _check_size(config, registry, origin, streams, target, TRAINING_COPIES if training else 1)
     encoder, decoder = _parts(config, registry, origin, streams, target)
+    stream_losses = config.model.stream_loss_weight > 0
     if not config.model.ctc_weight:
-        return Seq2Seq(encoder=encoder, decoder=decoder)
+        return Seq2Seq(encoder=encoder, decoder=decoder, stream_losses=stream_losses)
     stream = config.model.ctc_stream or next(iter(config.model.encoders))
     head = CTCHead(memory_dim=encoder.output_dims[stream], vocab_size=len(target.vocabulary))
-    return Seq2Seq(encoder=encoder, decoder=decoder, ctc=head, ctc_stream=stream)
+    return Seq2Seq(encoder=encoder, decoder=decoder, ctc=head, ctc_stream=stream, stream_losses=stream_losses)
 
 
 @torch.no_grad()

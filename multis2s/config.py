@@ -103,7 +103,10 @@ class ModelConfig:
     """The encoder of each named stream, and the decoder.
 
     ``stream_dropout`` is the chance, per training example, that one of its streams is hidden from
-    the decoder (several streams only). ``ctc_weight`` > 0 adds a CTC head on the memory of
+    the decoder (several streams only). ``stream_loss_weight`` w > 0 also trains the decoder on each
+    stream alone, the others hidden (several streams only): (1 − w) · loss + w · the mean over
+    streams of the loss with that stream alone, so no stream is left to lean on the others.
+    ``ctc_weight`` > 0 adds a CTC head on the memory of
     ``ctc_stream`` (default: the first stream), trained jointly: (1 − w) · attention loss + w · CTC loss.
     ``copy`` adds the copy mechanism (pointer-generator) over the source tokens of ``copy_stream``
     (default: the first stream; a text stream), see :mod:`multis2s.model.copy`.
@@ -112,6 +115,7 @@ class ModelConfig:
     encoders: dict[str, ComponentSpec]
     decoder: ComponentSpec
     stream_dropout: Annotated[float, DROPOUT] = 0.0
+    stream_loss_weight: Annotated[float, Range(ge=0, lt=1)] = 0.0
     ctc_weight: Annotated[float, Range(ge=0, lt=1)] = 0.0
     ctc_stream: str | None = None
     copy: bool = False
@@ -284,6 +288,8 @@ def _check(config: Config) -> None:
     model, train, settings = config.model, config.train, config.eval
     if model.stream_dropout > 0 and len(model.encoders) < 2:
         raise ConfigError("model.stream_dropout: needs at least two streams in model.encoders")
+    if model.stream_loss_weight > 0 and len(model.encoders) < 2:
+        raise ConfigError("model.stream_loss_weight: needs at least two streams in model.encoders")
     if model.ctc_stream is not None and model.ctc_stream not in model.encoders:
         raise ConfigError(f"model.ctc_stream: {shown(model.ctc_stream)} is not a stream; the streams are "
                           f"{', '.join(model.encoders)}")

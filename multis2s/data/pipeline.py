@@ -29,7 +29,9 @@ class SourcePipeline(Protocol):
     training example's seed (from the run seed, the epoch and the example's index), so the
     pipeline's augmentation of a clip does not depend on the data-loader workers; and
     ``training_examples(examples)``, called before training (also on resume) with the training
-    examples the pipeline may draw on (audio babble).
+    examples the pipeline may draw on (audio babble); and ``training_length(example, seed)`` with
+    ``varies_length = True``: the length of the clip as the seed augments it (audio speed
+    perturbation), which training then buckets by, epoch by epoch, instead of :meth:`length`.
     """
 
     modality: str

@@ -110,6 +110,20 @@ class SourceStreams:
         name, view = next((n, v) for n, v in self.views(example).items() if v is not None)
         return self.pipelines[name].length(view)
 
+    def training_length(self, example: Example, seed: int) -> int:
+        """:meth:`length` of the example as its training seed augments it (a pipeline's optional
+        ``training_length``: speed perturbation changes the length)."""
+        name, view = next((n, v) for n, v in self.views(example).items() if v is not None)
+        pipeline = self.pipelines[name]
+        if getattr(pipeline, "varies_length", False):
+            return pipeline.training_length(view, seed)  # type: ignore[attr-defined]
+        return pipeline.length(view)
+
+    @property
+    def varies_length(self) -> bool:
+        """Whether a pipeline's training augmentation changes its clips' lengths, seed by seed."""
+        return self.seeded and any(getattr(p, "varies_length", False) for p in self.pipelines.values())
+
     @property
     def seeded(self) -> bool:
         """Whether a pipeline takes each example's augmentation seed (``seeded``)."""

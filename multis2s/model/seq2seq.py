@@ -25,19 +25,24 @@ class Prediction(NamedTuple):
     """per stream (B, T, S_i)."""
     ctc: CTCOutput | None
     """The CTC head's output over its stream's memory, when the model has one."""
+    alone: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None
+    """In training with per-stream losses: per stream, the decoder's log-probabilities (R, T, V)
+    with that stream alone, over the rows (R,) that have it."""
 
 
 class Seq2Seq(nn.Module):
     """``encoder(sources, lengths)`` → streams → ``decoder`` (and the optional CTC head on one stream).
-    Parts are built outside and passed in."""
+    Parts are built outside and passed in. ``stream_losses``: in training, also decode the target
+    from each stream alone (``model.stream_loss_weight``)."""
 
     def __init__(self, *, encoder: StreamEncoders, decoder: Decoder, ctc: CTCHead | None = None,
-                 ctc_stream: str | None = None) -> None:
+                 ctc_stream: str | None = None, stream_losses: bool = False) -> None:
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
         self.ctc = ctc
         self.ctc_stream = ctc_stream
+        self.stream_losses = stream_losses
 
     def encode(self, sources: dict[str, torch.Tensor], lengths: dict[str, torch.Tensor]) -> Streams:
         """sources: stream → (B, S_in_i, …), lengths: stream → (B,) → the streams' encoder outputs.
@@ -62,8 +67,22 @@ class Seq2Seq(nn.Module):
         (B, T, S_i) and the CTC head's output. With copying and scheduled sampling, the copy switch
         reads the embedding of the reference token at every step (not of a sampled one)."""
         streams = self.encode(sources, lengths)
+        log_probs, attention = self._decode(streams, targets_in, teacher_forcing)
+        ctc = self.ctc_output(streams) if self.ctc is not None else None
+        alone = None
+        if self.training and self.stream_losses:
+            alone = {}
+            for name in streams.outputs:
+                single, rows = self.encoder.alone(streams, name)
+                if rows.numel():
+                    alone[name] = (self._decode(single, targets_in.index_select(0, rows), teacher_forcing)[0],
+                                   rows)
+        return Prediction(log_probs, attention, ctc, alone)
+
+    def _decode(self, streams: Streams, targets_in: torch.Tensor, teacher_forcing: float
+                ) -> tuple[torch.Tensor, Attention]:
+        """The decoder over ``streams``: log-probabilities (B, T, V) and attention per stream (B, T, S_i)."""
         memory = self.decoder.prepare(streams)
         state = self.decoder.initial_state(streams)
         hidden, attention = self.decoder(targets_in, memory, state, teacher_forcing)
-        ctc = self.ctc_output(streams) if self.ctc is not None else None
-        return Prediction(self.decoder.log_probs(hidden, targets_in, attention, memory), attention, ctc)
+        return self.decoder.log_probs(hidden, targets_in, attention, memory), attention

@@ -95,10 +95,28 @@ class StreamEncoders(nn.Module):
                 outputs[name] = _absent(encoder, batch, any_lengths.device)
         if self.training and self.stream_dropout > 0:
             outputs = self._drop_streams(outputs)
+        return self._join(outputs)
+
+    def alone(self, streams: Streams, name: str) -> tuple[Streams, torch.Tensor]:
+        """The rows that have stream ``name``, with every other stream hidden (what the decoder
+        sees of that stream alone, for per-stream training losses), and those rows (R,)."""
+        rows = streams.outputs[name].memory_mask.any(dim=1).nonzero().squeeze(1)  # (R,)
+        hidden = torch.zeros(rows.numel(), dtype=torch.bool, device=rows.device)
+        outputs = {}
+        for other, output in streams.outputs.items():
+            picked = EncoderOutput(output.memory.index_select(0, rows), output.memory_mask.index_select(0, rows),
+                                   None if output.final_state is None else output.final_state.index_select(0, rows))
+            outputs[other] = picked if other == name else _hide(picked, hidden)
+        copy_ids = None if streams.copy_ids is None else streams.copy_ids.index_select(0, rows)
+        return self._join(outputs, copy_ids), rows
+
+    def _join(self, outputs: dict[str, EncoderOutput], copy_ids: torch.Tensor | None = None) -> Streams:
+        """The streams' outputs with their final states side by side (zeros for an encoder without one)."""
+        batch = next(iter(outputs.values())).memory_mask.size(0)
         states = [o.final_state if o.final_state is not None else o.memory.new_zeros(batch, e.state_dim)
                   for o, e in zip(outputs.values(), self.encoders.values())]
         final = torch.cat(states, dim=1) if self.state_dim else None  # (B, ΣDs_i)
-        return Streams(outputs, final)
+        return Streams(outputs, final, copy_ids)
 
     def _drop_streams(self, outputs: dict[str, EncoderOutput]) -> dict[str, EncoderOutput]:
         """With probability ``stream_dropout`` per row that has every stream, hide one chosen uniformly."""

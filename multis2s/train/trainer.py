@@ -28,7 +28,7 @@ from multis2s.checkpoint import Checkpoint, TrainingState
 from multis2s.config import config_to_dict
 from multis2s.data.batching import bucketed_batches
 from multis2s.data.example import Example
-from multis2s.data.loader import Batch, EpochBatches, ExampleTensors, make_loader
+from multis2s.data.loader import Batch, EpochBatches, ExampleTensors, example_seed, make_loader
 from multis2s.data.vocabulary import PAD_ID
 from multis2s.device import autocast, grad_scaler
 from multis2s.distributed import Processes
@@ -121,7 +121,8 @@ class Trainer:
         self.tensors = ExampleTensors(train, parts.streams, parts.target, train=True,
                                       skip_bad=self.config.data.skip_bad, seed=self.config.seed)
         parts.streams.training_examples(train)
-        self.lengths = [parts.streams.length(e) + len(parts.target.encode(e.target)) for e in train]
+        self.target_lengths = [len(parts.target.encode(e.target)) for e in train]
+        self.lengths = [parts.streams.length(e) + t for e, t in zip(train, self.target_lengths)]
         names = list(self.config.eval.metrics)
         self.best_metric = self.config.train.best_metric or (names[0] if names else "loss")
         self.higher_is_better = metric_direction(parts.registry, self.best_metric)
@@ -181,9 +182,13 @@ class Trainer:
         self.last_saved = time.monotonic()
 
     def _epoch_batches(self) -> list[list[int]]:
-        data = self.config.data
-        return bucketed_batches(self.lengths, batch_size=data.batch_size, unit=data.batch_unit,
-                                seed=self.config.seed * 1000 + self.progress.epoch)
+        data, epoch, streams = self.config.data, self.progress.epoch, self.parts.streams
+        lengths = self.lengths
+        if streams.varies_length:  # bucket by the lengths this epoch's augmentation gives
+            lengths = [streams.training_length(e, example_seed(self.config.seed, epoch, i)) + t
+                       for i, (e, t) in enumerate(zip(self.tensors.examples, self.target_lengths))]
+        return bucketed_batches(lengths, batch_size=data.batch_size, unit=data.batch_unit,
+                                seed=self.config.seed * 1000 + epoch)
 
     def _save_due(self) -> bool:
         minutes = self.config.train.save_every_minutes
@@ -205,8 +210,15 @@ class Trainer:
         with autocast(self.device, train.amp):
             prediction = self.forward(batch.sources, batch.source_lengths, batch.targets_in,
                                       teacher_forcing_ratio(self.progress.step, train))
+        smoothing, vocab_size = train.label_smoothing, len(self.parts.target.vocabulary)
         loss_sum, _ = sequence_loss(prediction.log_probs, batch.targets_out, pad_id=PAD_ID,
-                                    label_smoothing=train.label_smoothing, vocab_size=len(self.parts.target.vocabulary))
+                                    label_smoothing=smoothing, vocab_size=vocab_size)
+        if prediction.alone:  # per-stream losses: the decoder on each stream alone
+            mix = self.config.model.stream_loss_weight
+            alone = [sequence_loss(log_probs, batch.targets_out.index_select(0, rows), pad_id=PAD_ID,
+                                   label_smoothing=smoothing, vocab_size=vocab_size)[0]
+                     for log_probs, rows in prediction.alone.values()]
+            loss_sum = (1 - mix) * loss_sum + mix * torch.stack(alone).mean()
         if prediction.ctc is not None:  # joint CTC + attention
             mix = self.config.model.ctc_weight
             loss_sum = (1 - mix) * loss_sum + mix * ctc_loss_sum(prediction.ctc, batch.targets_out)

@@ -105,7 +105,7 @@ class TrainingConditions:
         """waveform (N,) → the clip in its drawn condition (N',), a new tensor."""
         generator = torch.Generator().manual_seed(seed)
         if self.speed_factors:
-            factor = self.speed_factors[int(torch.randint(len(self.speed_factors), (), generator=generator))]
+            factor = self._speed_factor(generator)
             waveform = self.resamplers(waveform, orig_rate=round(self.sample_rate * factor), new_rate=self.sample_rate)
         kinds = [kind for kind, snr in (("babble", self.babble_snr_db), ("noise", self.coloured_noise_snr_db))
                  if snr is not None]
@@ -121,6 +121,15 @@ class TrainingConditions:
             noise = (pink_noise(len(waveform), generator) if colour == "pink"
                      else torch.randn(len(waveform), generator=generator))
         return mix_at_snr(waveform, noise, snr_db)
+
+    def speed_factor(self, seed: int) -> float:
+        """The speed factor the clip seeded ``seed`` is played at (1.0 without speed perturbation);
+        its length becomes length / factor."""
+        return self._speed_factor(torch.Generator().manual_seed(seed)) if self.speed_factors else 1.0
+
+    def _speed_factor(self, generator: torch.Generator) -> float:
+        """The first draw of a clip's generator: one of ``speed_factors``."""
+        return self.speed_factors[int(torch.randint(len(self.speed_factors), (), generator=generator))]
 
     def babble(self, length: int, generator: torch.Generator, talkers: Callable[[int], torch.Tensor],
                pool_size: int) -> torch.Tensor:

@@ -126,6 +126,15 @@ class AudioPipeline:
             seconds = audio_duration(example.source, origin=example.origin)
         return max(1, round(float(seconds) * FRAMES_PER_SECOND))
 
+    @property
+    def varies_length(self) -> bool:
+        """Whether training changes the clips' lengths seed by seed (``speed_range``)."""
+        return bool(self.conditions.speed_factors)
+
+    def training_length(self, example: Example, seed: int) -> int:
+        """:meth:`length` of the clip played at the speed its training seed draws."""
+        return max(1, round(self.length(example) / self.conditions.speed_factor(seed)))
+
     def _waveform(self, example: Example) -> torch.Tensor:
         """(N,) at ``sample_rate``; a file over the reader's limits is a DataError."""
         return self.reader(example.source, origin=example.origin)

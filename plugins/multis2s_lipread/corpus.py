@@ -47,7 +47,7 @@ from multis2s_speech.grammars import grid_sentence, spoken_form
 from multis2s_lipread.render import MouthAppearance, render_frames
 from multis2s_lipread.visemes import unknown_codes, viseme_track
 
-__all__ = ["AVSpeaker", "av_speakers_for_split", "write_av_corpus"]
+__all__ = ["AVSpeaker", "av_speakers_for_split", "speak_and_show", "write_av_corpus"]
 
 _UTTERANCE_RATE_JITTER_WPM = 15
 _UTTERANCE_PITCH_JITTER = 8
@@ -142,6 +142,18 @@ def _render(
     rng = np.random.default_rng(plan.render_seed)
     video = render_frames(track, plan.speaker.appearance, rng, settings.image_size, channels=1)[..., 0]
     return pcm, video, unknown_codes(event.name for event in utterance.phonemes)
+
+
+def speak_and_show(text: str, speaker: AVSpeaker, *, rate_wpm: int, render_seed: int, fps: int = 25,
+                   image_size: int = 64, sample_rate: int = 16000,
+                   resamplers: Resamplers | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One utterance of ``text`` by ``speaker`` at ``rate_wpm`` with its habitual pitch, as in the
+    corpus: int16 PCM (N,) at ``sample_rate`` and the mouth video, uint8 (frames, size, size)."""
+    plan = _Plan(text=text, speaker=speaker, rate_wpm=rate_wpm, pitch=speaker.voice.base_pitch,
+                 render_seed=render_seed)
+    pcm, video, _ = _render(plan, _Settings(fps=fps, image_size=image_size, sample_rate=sample_rate),
+                            resamplers or Resamplers())
+    return pcm, video
 
 
 def _write_split(root: Path, split: str, count: int, *, seed: int, settings: _Settings,

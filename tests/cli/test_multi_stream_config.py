@@ -115,6 +115,8 @@ def test_two_streams_train_evaluate_and_predict(tmp_path, capsys):
     (lambda c: c["model"]["encoders"]["theirs"].update(type="cnn"),
      "'two_views' gives text+hint sources but encoder 'cnn' reads image"),
     (lambda c: c["model"].update(stream_dropout=1.5), "model.stream_dropout: must be in [0, 1)"),
+    (lambda c: (c["model"].update(stream_loss_weight=0.3, stream_dropout=0.0), c["model"]["encoders"].pop("theirs")),
+     "model.stream_loss_weight: needs at least two streams"),
     (lambda c: c["model"]["decoder"].update(fusion="sum"), "model.decoder.fusion: 'sum' is not one of"),
 ])
 def test_bad_several_encoder_configs_are_named(tmp_path, capsys, change, message):
@@ -122,3 +124,17 @@ def test_bad_several_encoder_configs_are_named(tmp_path, capsys, change, message
     change(config)
     assert main(["train", write(tmp_path, config), "-o", str(tmp_path / "bad")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_stream_loss_weight_changes_the_training_loss(tmp_path):
+    def first_loss(weight: float) -> float:
+        config = yaml.safe_load(yaml.safe_dump(CONFIG))
+        config["model"].update(stream_dropout=0.0, stream_loss_weight=weight)
+        config["train"].update(max_steps=1, log_every=1, validate_every=1, tensorboard=False)
+        run = tmp_path / f"w{weight}"
+        assert main(["train", write(tmp_path, config), "-o", str(run)]) == 0
+        records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        return next(r["loss"] for r in records if r["split"] == "train")
+
+    joint, mixed = first_loss(0.0), first_loss(0.5)
+    assert mixed != pytest.approx(joint, rel=1e-4), "the per-stream losses are part of the training loss"

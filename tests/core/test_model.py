@@ -21,7 +21,7 @@ def test_padding_is_never_attended_and_changes_nothing(enc_kind, dec_kind, optio
         options = {**options, "hidden_dim": 12}
     net = model(enc_kind, dec_kind, **options)
     sources, lengths, targets_in = batch()
-    log_probs, attention, _ = net(sources, lengths, targets_in)
+    log_probs, attention = net(sources, lengths, targets_in)[:2]
     weights = attention["source"]
     assert log_probs.shape == (2, 4, VOCAB) and weights.shape == (2, 4, 5)
     torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(2, 4))
@@ -29,9 +29,9 @@ def test_padding_is_never_attended_and_changes_nothing(enc_kind, dec_kind, optio
     torch.testing.assert_close(weights.sum(-1), torch.ones(2, 4))
     garbage = sources["source"].clone()
     garbage[1, 3:] = 7
-    log_probs_garbage, _, _ = net({"source": garbage}, lengths, targets_in)
+    log_probs_garbage = net({"source": garbage}, lengths, targets_in).log_probs
     torch.testing.assert_close(log_probs[1], log_probs_garbage[1])
-    alone, _, _ = net({"source": sources["source"][1:, :3]}, {"source": lengths["source"][1:]}, targets_in[1:])
+    alone = net({"source": sources["source"][1:, :3]}, {"source": lengths["source"][1:]}, targets_in[1:]).log_probs
     torch.testing.assert_close(log_probs[1], alone[0], atol=1e-5, rtol=1e-4)
 
 
@@ -44,8 +44,8 @@ def test_step_by_step_equals_teacher_forced(dec_kind, options):
 def test_free_running_feeds_predictions(dec_kind):
     net = model("rnn", dec_kind)
     sources, lengths, targets_in = batch()
-    forced, _, _ = net(sources, lengths, targets_in, teacher_forcing=1.0)
-    free, _, _ = net(sources, lengths, targets_in, teacher_forcing=0.0)
+    forced = net(sources, lengths, targets_in, teacher_forcing=1.0).log_probs
+    free = net(sources, lengths, targets_in, teacher_forcing=0.0).log_probs
     torch.testing.assert_close(forced[:, 0], free[:, 0])
     assert not torch.allclose(forced[:, 1:], free[:, 1:])
 
@@ -55,10 +55,10 @@ def test_scheduled_sampling_is_the_same_for_every_decoder(dec_kind):
     """Free running feeds each step the previous step's own greedy token, through the base class."""
     net = model("rnn", dec_kind)
     sources, lengths, targets_in = batch()
-    free, _, _ = net(sources, lengths, targets_in, teacher_forcing=0.0)
+    free = net(sources, lengths, targets_in, teacher_forcing=0.0).log_probs
     fed = targets_in.clone()
     fed[:, 1:] = free[:, :-1].argmax(dim=-1)
-    forced, _, _ = net(sources, lengths, fed, teacher_forcing=1.0)
+    forced = net(sources, lengths, fed, teacher_forcing=1.0).log_probs
     torch.testing.assert_close(free, forced, atol=1e-5, rtol=1e-4)
 
 

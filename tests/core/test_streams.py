@@ -27,7 +27,7 @@ def two_stream_model(dec_kind: str, **options):
 def test_each_streams_padding_is_never_attended(dec_kind, options):
     net = two_stream_model(dec_kind, **options)
     sources, lengths, targets_in = two_stream_batch()
-    log_probs, attention, _ = net(sources, lengths, targets_in)
+    log_probs, attention = net(sources, lengths, targets_in)[:2]
     first, second = attention["first"], attention["second"]
     assert first.shape == (2, 4, 5) and second.shape == (2, 4, 4)
     assert torch.all(first[1, :, 3:] == 0) and torch.all(second[0, :, 2:] == 0)
@@ -36,7 +36,7 @@ def test_each_streams_padding_is_never_attended(dec_kind, options):
     garbage = {"first": sources["first"].clone(), "second": sources["second"].clone()}
     garbage["first"][1, 3:] = 7
     garbage["second"][0, 2:] = 9
-    log_probs_garbage, _, _ = net(garbage, lengths, targets_in)
+    log_probs_garbage = net(garbage, lengths, targets_in).log_probs
     torch.testing.assert_close(log_probs, log_probs_garbage)
 
 
@@ -45,7 +45,7 @@ def test_a_stream_absent_from_a_row_is_ignored_there(dec_kind, options):
     net = two_stream_model(dec_kind, **options)
     sources, lengths, targets_in = two_stream_batch()
     lengths = {"first": lengths["first"], "second": torch.tensor([0, 4])}
-    log_probs, attention, _ = net(sources, lengths, targets_in)
+    log_probs, attention = net(sources, lengths, targets_in)[:2]
     assert torch.isfinite(log_probs).all()
     assert torch.all(attention["second"][0] == 0)
     changed = {"first": sources["first"], "second": torch.tensor([[10, 10, 10, 10], [8, 9, 10, 4]])}
@@ -99,7 +99,7 @@ def test_two_streams_of_one_kind_are_two_streams():
     sources, lengths, targets_in = two_stream_batch()
     sources = {"cam_left": sources["first"], "cam_right": sources["second"]}
     lengths = {"cam_left": lengths["first"], "cam_right": lengths["second"]}
-    _, attention, _ = net(sources, lengths, targets_in)
+    attention = net(sources, lengths, targets_in).attention
     assert set(attention) == {"cam_left", "cam_right"}
     assert set(net.decoder.attention.attentions) == {"cam_left", "cam_right"}
 
@@ -117,6 +117,28 @@ def test_stream_dropout_hides_one_stream_per_dropped_row_in_training_only():
     assert 0.4 < hidden_share < 0.6
     multi.eval()
     assert all(o.memory_mask.all() for o in multi(sources, lengths).outputs.values())
+
+
+@pytest.mark.parametrize("dec_kind, options", [("rnn", dict(attention="additive", input_feeding=True, fusion="gate")),
+                                               ("rnn", dict(attention="location", fusion="concat")),
+                                               ("transformer", dict(fusion="gate"))])
+def test_stream_losses_decode_each_stream_alone_over_the_rows_that_have_it(dec_kind, options):
+    net = two_stream_model(dec_kind, **options)
+    net.stream_losses = True
+    sources, lengths, targets_in = two_stream_batch()
+    lengths = {"first": lengths["first"], "second": torch.tensor([0, 4])}  # row 0 lacks 'second'
+    assert net(sources, lengths, targets_in).alone is None, "evaluation decodes the streams together only"
+    net.train()  # the tiny parts have no dropout: training and evaluation compute the same function
+    alone = net(sources, lengths, targets_in).alone
+    (first, first_rows), (second, second_rows) = alone["first"], alone["second"]
+    assert first_rows.tolist() == [0, 1] and second_rows.tolist() == [1]
+    net.eval()
+    only_first = net({"first": sources["first"]}, {"first": lengths["first"]}, targets_in).log_probs
+    only_second = net({"second": sources["second"][1:]}, {"second": lengths["second"][1:]}, targets_in[1:]).log_probs
+    torch.testing.assert_close(first, only_first)
+    torch.testing.assert_close(second, only_second)
+    together = net(sources, lengths, targets_in).log_probs
+    assert not torch.allclose(together[1], first[1], atol=1e-3), "row 1 has both streams: together is not alone"
 
 
 def test_stream_encoders_reject_bad_options():

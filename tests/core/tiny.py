@@ -104,7 +104,7 @@ def two_stream_batch():
 
 def assert_step_by_step_equals_teacher_forced(net: Seq2Seq, sources, lengths, targets_in) -> None:
     """Decoding ``targets_in`` one step at a time gives the teacher-forced log-probabilities and attention."""
-    full, full_attention, _ = net(sources, lengths, targets_in)
+    full, full_attention = net(sources, lengths, targets_in)[:2]
     streams = net.encode(sources, lengths)
     memory, state = net.decoder.prepare(streams), net.decoder.initial_state(streams)
     for t in range(targets_in.size(1)):

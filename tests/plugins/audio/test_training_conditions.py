@@ -106,6 +106,22 @@ def test_the_same_seed_gives_the_same_clip_and_another_seed_another(tmp_path):
     assert not all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(first, other))
 
 
+def test_the_training_length_is_the_length_of_the_clip_its_seed_plays(tmp_path):
+    examples = clips(tmp_path)
+    pipeline = AudioPipeline(speed_range=(0.6, 1.6), babble_snr_db=(0, 10), spec_augment=False)
+    assert pipeline.varies_length and not AudioPipeline(babble_snr_db=(0, 10)).varies_length
+    pipeline.training_examples(examples)
+    guessed, loaded = [], []
+    for seed in range(12):
+        for example in examples:
+            guessed.append(pipeline.training_length(example, seed))
+            loaded.append(len(pipeline.load(example, train=True, seed=seed)))
+    assert all(abs(g - n) <= 3 for g, n in zip(guessed, loaded)), list(zip(guessed, loaded))
+    assert len(set(guessed[::len(examples)])) > 3, "the seeds play the first clip at several speeds"
+    streams = SourceStreams({"source": pipeline})
+    assert streams.varies_length and streams.training_length(examples[0], 5) == guessed[5 * len(examples)]
+
+
 def test_conditions_are_never_applied_at_evaluation(tmp_path):
     examples = clips(tmp_path)
     plain = AudioPipeline()
