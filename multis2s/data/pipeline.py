@@ -32,6 +32,9 @@ class SourcePipeline(Protocol):
     examples the pipeline may draw on (audio babble); and ``training_length(example, seed)`` with
     ``varies_length = True``: the length of the clip as the seed augments it (audio speed
     perturbation), which training then buckets by, epoch by epoch, instead of :meth:`length`.
+
+    Optional: ``cache``, a dict of loaded sources keyed by path, or None; a pipeline that has one
+    must stop caching when it is set to None (``multis2s serve`` does: upload paths are reused).
     """
 
     modality: str
