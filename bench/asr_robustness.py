@@ -139,7 +139,8 @@ def write_conditions(names: list[str], sentences: int, grammar: str, seed: int,
     with the same sentences, grammar, seed and image size."""
     out = OUT[image_size is not None]
     manifests, spoken = {}, {}
-    settings = json.dumps({"sentences": sentences, "grammar": grammar, "seed": seed, "image_size": image_size})
+    settings = json.dumps({"sentences": sentences, "grammar": grammar, "seed": seed,
+                           **({"image_size": image_size} if image_size else {})})
     for name in names:
         written = out / name / "settings.json"
         if written.exists() and written.read_text() == settings:
