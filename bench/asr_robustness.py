@@ -1,6 +1,7 @@
 """Robustness of a speech run: WER and CER on held-out voices at other speaking rates and under noise.
 
     python bench/asr_robustness.py RUN_DIR [--sentences 120] [--beam N] [--conditions ordinary fast ...]
+                                   [--ctc-weight W | --ctc-greedy]
 
 Sentences of the run's grammar are spoken by the held-out test voices (eSpeak variants
 ``multis2s_speech.speakers.TEST_VARIANTS`` with every English accent, which no training split
@@ -39,6 +40,8 @@ import torch
 
 from multis2s.errors import ConfigError
 from multis2s.run import Run
+from multis2s.search.beam import BeamSearch
+from multis2s.search.ctc_greedy import CTCGreedySearch
 from multis2s_audio.conditions import mix_at_snr
 from multis2s_audio.corpus import Resampler
 from multis2s_lipread.corpus import av_speakers_for_split, speak_and_show
@@ -162,6 +165,10 @@ def main() -> None:
     parser.add_argument("--beam", type=int, default=None, help="beam size, 1 = greedy (default: the run's search)")
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
     parser.add_argument("--seed", type=int, default=1, help="seeds sentences, voices, rates and noise (default 1)")
+    parser.add_argument("--ctc-weight", type=float, default=None,
+                        help="a model with a CTC head: beam search with this CTC weight (0: attention scores "
+                             "only) instead of the run's search")
+    parser.add_argument("--ctc-greedy", action="store_true", help="a model with a CTC head: the CTC head's best path")
     args = parser.parse_args()
     if args.sentences < BABBLE_TALKERS + 1:
         parser.error(f"--sentences must be at least {BABBLE_TALKERS + 1} (babble takes three others)")
@@ -177,14 +184,23 @@ def main() -> None:
     manifests = write_conditions(args.conditions, args.sentences, grammar, args.seed,
                                  int(options.get("image_size", 64)) if audio_visual else None)
     synthesis, decoding = time.perf_counter() - started, time.process_time()
+    searched = ("CTC greedy" if args.ctc_greedy else f"beam {args.beam or 'of the run'}"
+                + ("" if args.ctc_weight is None else f", CTC weight {args.ctc_weight}"))
     print(f"{args.run}: {args.sentences} {grammar} sentences per condition, held-out "
-          f"{'speakers (voice and face)' if audio_visual else 'voices'}, beam {args.beam or 'of the run'}\n")
+          f"{'speakers (voice and face)' if audio_visual else 'voices'}, {searched}\n")
     extra = ["video missing", "audio silent"] if audio_visual else []
     print("| condition | WER % | CER % |" + "".join(f" {e}: WER % |" for e in extra))
     print("|---|---|---|" + "---|" * len(extra))
 
+    search = run.search(beam=args.beam)
+    if args.ctc_greedy:
+        search = CTCGreedySearch()
+    elif args.ctc_weight is not None:
+        configured = run.config.eval.search.options if run.config.eval.search.type == "beam" else {}
+        search = BeamSearch(beam=args.beam or configured.get("beam", 4), ctc_weight=args.ctc_weight)
+
     def wer(manifest: Path, split: str) -> dict[str, float]:
-        return run.evaluate(run.read(manifest), split=split, search=run.search(beam=args.beam)).metrics
+        return run.evaluate(run.read(manifest), split=split, search=search).metrics
 
     for name, manifest in manifests.items():
         scores = wer(manifest, name)
