@@ -105,16 +105,20 @@ class SourceStreams:
         for name, pipeline in self.pipelines.items():
             pipeline.load_state(state[name])
 
-    def length(self, example: Example) -> int:
-        """The length of the first stream the example has (the streams run in parallel in time)."""
+    def _leading(self, example: Example) -> tuple[SourcePipeline, Example]:
+        """The pipeline and view of the first stream the example has (the streams run in parallel in time)."""
         name, view = next((n, v) for n, v in self.views(example).items() if v is not None)
-        return self.pipelines[name].length(view)
+        return self.pipelines[name], view
+
+    def length(self, example: Example) -> int:
+        """The length of the first stream the example has."""
+        pipeline, view = self._leading(example)
+        return pipeline.length(view)
 
     def training_length(self, example: Example, seed: int) -> int:
         """:meth:`length` of the example as its training seed augments it (a pipeline's optional
         ``training_length``: speed perturbation changes the length)."""
-        name, view = next((n, v) for n, v in self.views(example).items() if v is not None)
-        pipeline = self.pipelines[name]
+        pipeline, view = self._leading(example)
         if getattr(pipeline, "varies_length", False):
             return pipeline.training_length(view, seed)  # type: ignore[attr-defined]
         return pipeline.length(view)
