@@ -31,10 +31,11 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
 
-## bench: the reference toolkits in their own venvs (bench/out/toolkits), then multis2s beside them, alternating (about 2 hours)
+## bench: the reference toolkits in their own venvs (bench/out/toolkits), then multis2s beside them, alternating (about 3 hours)
 bench: $(STAMP)
-	bench/toolkits/setup.sh onmt eole joeynmt
+	bench/toolkits/setup.sh onmt eole joeynmt speechbrain
 	$(BIN)/python bench/side_by_side.py --toolkits onmt,eole,joeynmt --fast-path --threads 1,2 --rounds 2
+	$(BIN)/python bench/speech_side_by_side.py --size demo --threads 1,2
 
 ## bench-quick: multis2s alone on the anchor task (2 threads)
 bench-quick: $(STAMP)

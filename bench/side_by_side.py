@@ -84,7 +84,7 @@ class Multis2s:
                        str(updates), "--seed", str(seed), "--decoder-loop", self.loop, "--out", str(work),
                        "--device", "cuda" if DEVICE["gpu"] else "cpu"],
                       threads, ROOT, work / f"{self.name}.log")
-        return json.loads(output.strip().splitlines()[-1])
+        return json.loads(next(line for line in reversed(output.splitlines()) if line.startswith("{")))  # its figures
 
 
 class OpenNMT:

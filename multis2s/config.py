@@ -107,7 +107,10 @@ class ModelConfig:
     stream alone, the others hidden (several streams only): (1 − w) · loss + w · the mean over
     streams of the loss with that stream alone, so no stream is left to lean on the others.
     ``ctc_weight`` > 0 adds a CTC head on the memory of
-    ``ctc_stream`` (default: the first stream), trained jointly: (1 − w) · attention loss + w · CTC loss.
+    ``ctc_stream`` (default: the first stream), trained jointly: (1 − w) · attention loss + w · CTC loss;
+    with ``ctc_ramp_steps`` n, w grows linearly from 0 to ``ctc_weight`` over the first n updates (at
+    initialisation the CTC loss pulls on the encoder some 30 times harder than the attention loss; at
+    ``make demo``'s size a 300-update ramp did not change the end result: BENCHMARKS.md).
     ``copy`` adds the copy mechanism (pointer-generator) over the source tokens of ``copy_stream``
     (default: the first stream; a text stream), see :mod:`multis2s.model.copy`.
     """
@@ -117,6 +120,7 @@ class ModelConfig:
     stream_dropout: Annotated[float, DROPOUT] = 0.0
     stream_loss_weight: Annotated[float, Range(ge=0, lt=1)] = 0.0
     ctc_weight: Annotated[float, Range(ge=0, lt=1)] = 0.0
+    ctc_ramp_steps: Annotated[int, Range(ge=0)] = 0
     ctc_stream: str | None = None
     copy: bool = False
     copy_stream: str | None = None
@@ -290,6 +294,8 @@ def _check(config: Config) -> None:
         raise ConfigError("model.stream_dropout: needs at least two streams in model.encoders")
     if model.stream_loss_weight > 0 and len(model.encoders) < 2:
         raise ConfigError("model.stream_loss_weight: needs at least two streams in model.encoders")
+    if model.ctc_ramp_steps and not model.ctc_weight:
+        raise ConfigError("model.ctc_ramp_steps: ramps the CTC loss's weight up; set model.ctc_weight > 0 too")
     if model.ctc_stream is not None and model.ctc_stream not in model.encoders:
         raise ConfigError(f"model.ctc_stream: {shown(model.ctc_stream)} is not a stream; the streams are "
                           f"{', '.join(model.encoders)}")

@@ -18,6 +18,18 @@ venv() {  # venv NAME: a fresh venv with torch installed
     "$ROOT/$1/bin/pip" install $PIP "torch==$TORCH"
 }
 
+shared_venv() {  # shared_venv NAME: a fresh venv that sees multis2s' .venv (its torch, one ~6 GB install
+    # less on disk) through a .pth file; every package of .venv is pinned, so pip adds packages to this
+    # venv and never changes .venv
+    rm -rf "$ROOT/$1"
+    python3 -m venv "$ROOT/$1"
+    local shared
+    shared=$(realpath "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')")
+    "$ROOT/$1/bin/python" -c 'import sys, sysconfig
+open(sysconfig.get_paths()["purelib"] + "/multis2s_venv.pth", "w").write(sys.argv[1] + "\n")' "$shared"
+    .venv/bin/pip freeze --exclude-editable | grep -v -e '^-e ' -e ' @ ' > "$ROOT/shared-constraints.txt"
+}
+
 install_onmt() {  # OpenNMT-py 3.5.1 declares torch<2.3: install it without dependencies, then its needs
     venv onmt
     "$ROOT/onmt/bin/pip" install $PIP --no-deps OpenNMT-py==3.5.1
@@ -25,11 +37,12 @@ install_onmt() {  # OpenNMT-py 3.5.1 declares torch<2.3: install it without depe
         flask waitress "pyonmttok>=1.37,<2" pyyaml sacrebleu rapidfuzz pyahocorasick fasttext-wheel spacy six
 }
 
-install_joeynmt() {  # JoeyNMT 2.3.0: its requirements pull linters and notebooks; importlib_metadata undeclared
-    venv joeynmt
+install_joeynmt() {  # JoeyNMT 2.3.0: its requirements pull linters and notebooks; importlib_metadata undeclared.
+    # It runs on multis2s' own torch (see shared_venv); its protobuf<3.21 pin is for a tensorboard older than ours
+    shared_venv joeynmt
     "$ROOT/joeynmt/bin/pip" install $PIP --no-deps joeynmt==2.3.0
-    "$ROOT/joeynmt/bin/pip" install $PIP -c "$ROOT/constraints.txt" numpy pyyaml tensorboard sacrebleu \
-        sentencepiece subword-nmt sacremoses matplotlib seaborn packaging pandas "protobuf<3.21" importlib_metadata
+    "$ROOT/joeynmt/bin/pip" install $PIP -c "$ROOT/shared-constraints.txt" numpy pyyaml tensorboard sacrebleu \
+        sentencepiece subword-nmt sacremoses matplotlib seaborn packaging pandas importlib_metadata
 }
 
 install_eole() {  # eole 0.6.4 accepts this torch; aiohttp is undeclared
@@ -37,9 +50,9 @@ install_eole() {  # eole 0.6.4 accepts this torch; aiohttp is undeclared
     "$ROOT/eole/bin/pip" install $PIP -c "$ROOT/constraints.txt" eole==0.6.4 aiohttp
 }
 
-install_speechbrain() {  # SpeechBrain accepts this torch; torchaudio pinned to the one beside it here
-    venv speechbrain
-    "$ROOT/speechbrain/bin/pip" install $PIP -c "$ROOT/constraints.txt" "torchaudio>=2.11.0,<2.11.1" speechbrain jiwer
+install_speechbrain() {  # SpeechBrain 1.1.2 runs on multis2s' own torch and torchaudio (see shared_venv)
+    shared_venv speechbrain
+    "$ROOT/speechbrain/bin/pip" install $PIP -c "$ROOT/shared-constraints.txt" speechbrain==1.1.2
 }
 
 for kit in "${@:-onmt joeynmt eole speechbrain}"; do

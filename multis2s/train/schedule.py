@@ -1,10 +1,10 @@
-"""Learning-rate and teacher-forcing schedules as functions of the update step."""
+"""Learning-rate, teacher-forcing and CTC-weight schedules as functions of the update step."""
 
 from __future__ import annotations
 
 import math
 
-from multis2s.config import TrainConfig
+from multis2s.config import ModelConfig, TrainConfig
 from multis2s.errors import ConfigError
 
 
@@ -41,3 +41,11 @@ def teacher_forcing_ratio(step: int, train: TrainConfig) -> float:
         return train.teacher_forcing
     progress = min(1.0, step / train.teacher_forcing_steps)
     return train.teacher_forcing + (train.teacher_forcing_end - train.teacher_forcing) * progress
+
+
+def ctc_mix(model: ModelConfig, step: int) -> float:
+    """The CTC loss's share at update ``step`` (0-based): ``ctc_weight``, reached linearly over
+    ``ctc_ramp_steps`` updates from 0."""
+    if model.ctc_ramp_steps <= 0:
+        return model.ctc_weight
+    return model.ctc_weight * min(1.0, step / model.ctc_ramp_steps)

@@ -41,9 +41,9 @@ from multis2s.search.greedy import GreedySearch
 from multis2s.search.hypothesis import MaxLength
 from multis2s.train.console import Console, shows_progress_bar, validation_line
 from multis2s.train.log_window import LogWindow
-from multis2s.train.tensorboard import open_tensorboard
-from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
+from multis2s.train.schedule import ctc_mix, lr_factor, teacher_forcing_ratio
 from multis2s.train.stop import StopRequest
+from multis2s.train.tensorboard import open_tensorboard
 
 
 @dataclass
@@ -220,7 +220,7 @@ class Trainer:
                      for log_probs, rows in prediction.alone.values()]
             loss_sum = (1 - mix) * loss_sum + mix * torch.stack(alone).mean()
         if prediction.ctc is not None:  # joint CTC + attention
-            mix = self.config.model.ctc_weight
+            mix = ctc_mix(self.config.model, self.progress.step)
             loss_sum = (1 - mix) * loss_sum + mix * ctc_loss_sum(prediction.ctc, batch.targets_out)
         self.optimizer.zero_grad(set_to_none=True)
         weight = processes.world_size if counts else 0

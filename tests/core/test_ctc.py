@@ -1,9 +1,11 @@
 """Joint CTC + attention: the prefix scorer against a brute-force sum over alignments, the joint beam
-score of a hypothesis recomputed from both parts, CTC-only greedy, training with a CTC head."""
+score of a hypothesis recomputed from both parts, CTC-only greedy, training with a CTC head, the
+CTC weight's ramp."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
@@ -11,12 +13,14 @@ import torch
 import torch.nn.functional as F
 
 from multis2s.cli import main
+from multis2s.config import ModelConfig
 from multis2s.data.vocabulary import BOS_ID, EOS_ID
 from multis2s.errors import ConfigError
 from multis2s.model.ctc import BLANK_ID, CTCHead, CTCOutput, CTCPrefixScorer, ctc_loss_sum
 from multis2s.search.beam import BeamSearch
 from multis2s.search.ctc_greedy import CTCGreedySearch
 from multis2s.search.hypothesis import MaxLength
+from multis2s.train.schedule import ctc_mix
 from tests.core.tiny import VOCAB, batch, model
 
 
@@ -126,3 +130,28 @@ def test_joint_training_and_every_ctc_decoding_from_the_command_line(tiny_config
     assert main(["train", str(tiny_config), "-o", str(tmp_path / "bad"), "model.ctc_weight=0.3",
                  "model.ctc_stream=video"]) == 2
     assert "model.ctc_stream: 'video' is not a stream; the streams are source" in capsys.readouterr().err
+
+
+def test_the_ctc_weight_ramps_up_linearly_over_ctc_ramp_steps():
+    ramped = ModelConfig(encoders={}, decoder=None, ctc_weight=0.4, ctc_ramp_steps=8)
+    assert [ctc_mix(ramped, step) for step in (0, 2, 4, 8, 100)] == pytest.approx([0.0, 0.1, 0.2, 0.4, 0.4])
+    assert ctc_mix(ModelConfig(encoders={}, decoder=None, ctc_weight=0.4), 0) == 0.4
+
+
+def test_a_ramped_ctc_weight_trains_the_first_update_on_the_attention_loss_alone(tiny_config, tmp_path, capsys):
+    def first_loss(name: str, *overrides: str) -> float:
+        run = tmp_path / name
+        assert main(["train", str(tiny_config), "-o", str(run), "train.max_steps=1", "train.log_every=1",
+                     *overrides]) == 0
+        records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        return next(r["loss"] for r in records if r["split"] == "train")
+
+    # the same model, weights and batch at any weight w > 0: loss(w) = (1 − w) · attention + w · CTC,
+    # so the attention loss alone is 2 · loss(0.25) − loss(0.5)
+    half, quarter = first_loss("half", "model.ctc_weight=0.5"), first_loss("quarter", "model.ctc_weight=0.25")
+    ramped = first_loss("ramped", "model.ctc_weight=0.5", "model.ctc_ramp_steps=100")
+    assert ramped == pytest.approx(2 * quarter - half, rel=1e-5)
+    assert abs(ramped - half) > 0.1
+    assert main(["train", str(tiny_config), "-o", str(tmp_path / "bad"), "model.ctc_ramp_steps=100"]) == 2
+    assert "model.ctc_ramp_steps: ramps the CTC loss's weight up; set model.ctc_weight > 0 too" in \
+        capsys.readouterr().err
