@@ -23,20 +23,18 @@ from multis2s.run import Run
 
 
 def pulls(model, batch) -> dict[str, tuple[float, float]]:
-    """loss → (loss per target token, norm of its gradient over the encoder's parameters)."""
+    """loss → (loss per target token, norm of its gradient over the encoder's parameters), both
+    losses from one forward pass (the same dropout masks)."""
     tokens = (batch.targets_out != PAD_ID).sum()
+    prediction = model(batch.sources, batch.source_lengths, batch.targets_in)
+    attention, _ = sequence_loss(prediction.log_probs, batch.targets_out, pad_id=PAD_ID, label_smoothing=0.0,
+                                 vocab_size=prediction.log_probs.shape[-1])
+    losses = {"attention": attention, "ctc": ctc_loss_sum(prediction.ctc, batch.targets_out)}
+    encoder = [p for p in model.encoder.parameters() if p.requires_grad]
     figures = {}
-    for name in ("attention", "ctc"):
-        model.zero_grad()
-        prediction = model(batch.sources, batch.source_lengths, batch.targets_in)
-        if name == "attention":
-            loss, _ = sequence_loss(prediction.log_probs, batch.targets_out, pad_id=PAD_ID, label_smoothing=0.0,
-                                    vocab_size=prediction.log_probs.shape[-1])
-        else:
-            loss = ctc_loss_sum(prediction.ctc, batch.targets_out)
-        (loss / tokens).backward()
-        grads = [p.grad for n, p in model.named_parameters() if n.startswith("encoder.") and p.grad is not None]
-        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    for name, loss in losses.items():
+        grads = torch.autograd.grad(loss / tokens, encoder, retain_graph=True, allow_unused=True)
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads if g is not None]))
         figures[name] = (float(loss.detach() / tokens), float(norm))
     return figures
 

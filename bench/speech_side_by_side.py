@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -92,7 +93,8 @@ def train_multis2s(overrides: list[str], threads: int, folder: Path) -> dict:
 def train_speechbrain(manifests: Path, threads: int, updates: int, budget: float, folder: Path) -> dict:
     finished = subprocess.run([str(SPEECHBRAIN), str(ROOT / "bench/toolkits/speechbrain_asr.py"), str(manifests),
                                str(folder), f"--threads={threads}", f"--updates={updates}", f"--cpu-budget={budget}"],
-                              check=True, capture_output=True, text=True)
+                              check=True, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})  # it buckets with multis2s' code
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 

@@ -109,7 +109,7 @@ class ModelConfig:
     ``ctc_weight`` > 0 adds a CTC head on the memory of
     ``ctc_stream`` (default: the first stream), trained jointly: (1 − w) · attention loss + w · CTC loss;
     with ``ctc_ramp_steps`` n, w grows linearly from 0 to ``ctc_weight`` over the first n updates (at
-    initialisation the CTC loss pulls on the encoder some 30 times harder than the attention loss; at
+    initialisation the CTC loss pulls on the encoder over 30 times harder than the attention loss; at
     ``make demo``'s size a 300-update ramp did not change the end result: BENCHMARKS.md).
     ``copy`` adds the copy mechanism (pointer-generator) over the source tokens of ``copy_stream``
     (default: the first stream; a text stream), see :mod:`multis2s.model.copy`.

@@ -1,7 +1,7 @@
 """SpeechBrain's attention ASR recipe on multis2s' speech corpus (run by SpeechBrain's venv).
 
     bench/out/toolkits/speechbrain/bin/python bench/toolkits/speechbrain_asr.py MANIFESTS OUT
-        [--threads 1] [--updates 1500] [--cpu-budget SECONDS] [--seed 1] [--hidden 256]
+        [--threads 1] [--updates 1500] [--cpu-budget SECONDS] [--seed 1]
 
 MANIFESTS holds ``train.json``, ``test.json`` and ``setup.json`` written by
 ``bench/speech_side_by_side.py`` (wav paths, word transcripts, and the multis2s config's
@@ -10,9 +10,10 @@ builds, sized like ``configs/asr.yaml``'s: a CRDNN encoder (two CNN blocks of 32
 pooling frequency by 2, time max-pooled by 4, a BiLSTM of 2 layers) and an
 ``AttentionalRNNDecoder`` (LSTM, location-aware attention), word outputs. Training runs through
 ``sb.Brain.fit_batch``: Adam with the config's learning rate, warm-up and cosine schedule,
-gradient norm clipped as the config does, SpecAugment-style drops, batches bucketed by duration as
-multis2s buckets them. It stops after ``--updates`` updates or once this process has spent
-``--cpu-budget`` CPU seconds in training, whichever comes first; then it decodes the test split
+gradient norm clipped as the config does, SpecAugment-style drops, batches bucketed by duration
+with multis2s' own ``bucketed_batches`` (so the repository must be on PYTHONPATH: the driver puts
+it there). It stops after ``--updates`` updates or once this process has spent ``--cpu-budget``
+CPU seconds in training, whichever comes first; then it decodes the test split
 with ``S2SRNNBeamSearcher`` (the config's beam) and prints one JSON line: updates, training CPU
 and wall seconds, utterances/s, parameters, test WER (jiwer).
 """
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import random
 import resource
 import time
 from pathlib import Path
@@ -41,6 +41,8 @@ from speechbrain.nnet.linear import Linear
 from speechbrain.nnet.losses import nll_loss
 from speechbrain.nnet.RNN import AttentionalRNNDecoder
 from speechbrain.processing.features import InputNormalization
+
+from multis2s.data.batching import bucketed_batches
 
 PAD, BOS, EOS = 0, 1, 2
 SAMPLE_RATE = 16000
@@ -68,20 +70,6 @@ class Utterances(torch.utils.data.Dataset):
         tokens = [self.vocabulary.get(word, 3) for word in entry["words"].split()]
         return {"id": str(index), "sig": waveform, "tokens_bos": torch.tensor([BOS, *tokens]),
                 "tokens_eos": torch.tensor([*tokens, EOS])}
-
-
-def bucketed_batches(durations: list[float], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
-    """Shuffled, then sorted by duration within pools of 50 batches, then batches shuffled."""
-    generator = random.Random(seed * 1000 + epoch)
-    order = list(range(len(durations)))
-    generator.shuffle(order)
-    pool = 50 * batch_size
-    batches = []
-    for start in range(0, len(order), pool):
-        chunk = sorted(order[start:start + pool], key=durations.__getitem__)
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
-    generator.shuffle(batches)
-    return batches
 
 
 class ASR(sb.Brain):
@@ -161,7 +149,8 @@ def main() -> None:
     started_cpu, started = cpu_seconds(), time.perf_counter()
     stopped_by = "updates"
     while step < updates:
-        batches = bucketed_batches(durations, setup["batch_size"], args.seed, epoch)
+        batches = bucketed_batches(durations, batch_size=setup["batch_size"], unit="examples",
+                                   seed=args.seed * 1000 + epoch)
         loader = torch.utils.data.DataLoader(dataset, batch_sampler=batches, collate_fn=collate)
         for batch in loader:
             for group in brain.optimizer.param_groups:
