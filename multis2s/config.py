@@ -174,6 +174,7 @@ class EvalConfig:
     max_length_ratio: Annotated[float, Range(ge=0, le=1000)] = 2.0
     max_length_offset: Annotated[int, Range(ge=0, le=100_000)] = 10
     batch_size: Annotated[int, Range(ge=1)] = 128
+    parallel_batches: Annotated[int, Range(ge=1)] | None = None
     normalise: bool = False
 
 

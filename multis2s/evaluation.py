@@ -10,13 +10,14 @@ from tqdm import tqdm
 
 from multis2s.data.batching import bucketed_batches
 from multis2s.data.example import Example
-from multis2s.data.loader import ExampleTensors, make_loader
+from multis2s.data.loader import Batch, ExampleTensors, make_loader
 from multis2s.data.streams import SourceStreams
 from multis2s.data.target import TargetField
 from multis2s.errors import ConfigError
 from multis2s.metrics import word_error_counts, worst_alignments
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.normalise import normalise_text
+from multis2s.parallel_decoding import decoding_workers, in_parallel
 from multis2s.registry import Registry
 from multis2s.search.hypothesis import Hypothesis, MaxLength, Search
 
@@ -42,9 +43,13 @@ def decode(
     max_length: MaxLength,
     batch_size: int,
     device: torch.device,
+    parallel_batches: int | None = 1,
     progress: bool = False,
 ) -> list[Decoded]:
-    """Decode every example (in batches of similar length), returned in the input order."""
+    """Decode every example (in batches of similar length), returned in the input order.
+
+    parallel_batches: how many batches decode at once on the CPU (None: one per thread), see
+    :mod:`multis2s.parallel_decoding`."""
     lengths = [streams.length(e) for e in examples]
     batches = bucketed_batches(lengths, batch_size=batch_size, unit="examples", seed=0, shuffle=False)
     loader = make_loader(ExampleTensors(examples, streams, target, train=False), batches, num_workers=0,
@@ -52,9 +57,15 @@ def decode(
     results: dict[int, list[Hypothesis]] = {}
     oovs: dict[int, tuple[str, ...]] = {}
     model.eval()
-    for batch in tqdm(loader, desc="decoding", disable=not progress, leave=False, unit="batch"):
+
+    def search_batch(batch: Batch) -> tuple[Batch, list[list[Hypothesis]]]:
         batch = batch.to(device)
-        results.update(zip(batch.indices, search(model, batch.sources, batch.source_lengths, max_length=max_length)))
+        return batch, search(model, batch.sources, batch.source_lengths, max_length=max_length)
+
+    searched = in_parallel(search_batch, loader, decoding_workers(parallel_batches, device, len(batches)))
+    for batch, hypotheses in tqdm(searched, total=len(batches), desc="decoding", disable=not progress, leave=False,
+                                  unit="batch"):
+        results.update(zip(batch.indices, hypotheses))
         oovs.update(zip(batch.indices, batch.oovs))
     return [Decoded(e, results[i], target.decode(results[i][0].tokens, oovs.get(i, ())), oovs.get(i, ()))
             for i, e in enumerate(examples)]

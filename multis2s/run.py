@@ -231,7 +231,8 @@ class Run:
         settings = self.config.eval
         return decode(self.model, self.streams, self.target, examples, search=search or self.search(),
                       max_length=MaxLength(settings.max_length_ratio, settings.max_length_offset),
-                      batch_size=settings.batch_size, device=self.device, progress=progress)
+                      batch_size=settings.batch_size, device=self.device,
+                      parallel_batches=settings.parallel_batches, progress=progress)
 
     def evaluate(self, examples: list[Example], *, split: str, search: Search | None = None, progress: bool = False,
                  errors: int = 0, samples: int = 0) -> Results:

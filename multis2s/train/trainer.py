@@ -255,7 +255,8 @@ class Trainer:
         settings = self.config.eval
         decoded = decode(self.model, self.parts.streams, self.parts.target, examples, search=GreedySearch(),
                          max_length=MaxLength(settings.max_length_ratio, settings.max_length_offset),
-                         batch_size=settings.batch_size, device=self.device)
+                         batch_size=settings.batch_size, device=self.device,
+                         parallel_batches=settings.parallel_batches)
         results = {"loss": total / max(1, count)}
         results.update(score(self.parts.registry, list(self.config.eval.metrics), decoded,
                              normalise=self.config.eval.normalise))
