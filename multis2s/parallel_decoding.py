@@ -1,11 +1,11 @@
 """Several batches decoding at once on the CPU, each on its share of the threads.
 
 A search step is a chain of small operations (one RNN decoder step of a batch of 64 is some
-thirty of them), and splitting each one across threads gains little; giving each thread a batch
-of its own (as CTranslate2's ``inter_threads`` does) nearly doubles what two threads decode
-(BENCHMARKS.md, "Several batches at once"). PyTorch's kernels release the GIL, so Python
-threads suffice; each worker thread sets its own intra-op thread count, which PyTorch keeps per
-thread.
+thirty of them), and splitting each one across threads gains little: two threads decoded the
+anchor model of issue 10 1.1–1.3 times as fast as one. Giving each thread a batch of its own (as
+CTranslate2's ``inter_threads`` does) made it 1.6–1.9 times (BENCHMARKS.md, "Several batches at
+once"). PyTorch's kernels release the GIL, so Python threads suffice; each worker thread sets its
+own intra-op thread count, which PyTorch keeps per thread.
 """
 
 from __future__ import annotations
