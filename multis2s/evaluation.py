@@ -43,7 +43,7 @@ def decode(
     max_length: MaxLength,
     batch_size: int,
     device: torch.device,
-    parallel_batches: int | None = 1,
+    parallel_batches: int | None = None,
     progress: bool = False,
 ) -> list[Decoded]:
     """Decode every example (in batches of similar length), returned in the input order.

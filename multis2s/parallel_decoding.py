@@ -11,6 +11,7 @@ own intra-op thread count, which PyTorch keeps per thread.
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
 import torch
@@ -41,14 +42,12 @@ def in_parallel(function: Callable[[Item], Result], items: Iterable[Item], worke
     threads = torch.get_num_threads()
     pool = ThreadPoolExecutor(workers, thread_name_prefix="decode", initializer=torch.set_num_threads,
                               initargs=(max(1, threads // workers),))
-    pending: set[Future[Result]] = set()
+    unread, pending = iter(items), set[Future[Result]]()
     try:
-        for item in items:
-            pending.add(pool.submit(function, item))
-            if len(pending) >= 2 * workers:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (future.result() for future in done)
-        while pending:
+        while True:
+            pending.update(pool.submit(function, item) for item in islice(unread, 2 * workers - len(pending)))
+            if not pending:
+                return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (future.result() for future in done)
     finally:
