@@ -99,6 +99,15 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
+class InitConfig:
+    """Weights of earlier runs (a run folder or a checkpoint file) that start a new training:
+    ``model`` the whole model, ``encoders`` a stream's encoder; see :mod:`multis2s.initial_weights`."""
+
+    model: Path | None = None
+    encoders: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """The encoder of each named stream, and the decoder.
 
@@ -112,7 +121,8 @@ class ModelConfig:
     initialisation the CTC loss pulls on the encoder over 30 times harder than the attention loss; at
     ``make demo``'s size a 300-update ramp did not change the end result: BENCHMARKS.md).
     ``copy`` adds the copy mechanism (pointer-generator) over the source tokens of ``copy_stream``
-    (default: the first stream; a text stream), see :mod:`multis2s.model.copy`.
+    (default: the first stream; a text stream), see :mod:`multis2s.model.copy`. ``init``: weights of
+    earlier runs to start from (:class:`InitConfig`, :mod:`multis2s.initial_weights`).
     """
 
     encoders: dict[str, ComponentSpec]
@@ -124,6 +134,7 @@ class ModelConfig:
     ctc_stream: str | None = None
     copy: bool = False
     copy_stream: str | None = None
+    init: InitConfig = InitConfig()
 
     @property
     def copied_stream(self) -> str | None:
@@ -271,6 +282,19 @@ def _streams(model: Any, origin: _Origin) -> tuple[dict[str, ComponentSpec], boo
                                   origin) for name, item in encoders.items()}, False
 
 
+def _absolute_init(init: InitConfig, origin: _Origin) -> InitConfig:
+    """``model.init`` with its paths absolute: relative to the config file's folder, or to the working
+    directory when given on the command line."""
+
+    def absolute(path: Any, *key: str) -> Path:
+        overridden = origin.folder is None or any(key[:len(k)] == k for k in origin.overridden)
+        return (Path.cwd() if overridden else origin.folder) / coerce(path, Path, ".".join(key))
+
+    return InitConfig(model=None if init.model is None else absolute(init.model, "model", "init", "model"),
+                      encoders={str(name): absolute(path, "model", "init", "encoders", str(name))
+                                for name, path in init.encoders.items()})
+
+
 def _sources(data: dict, streams: dict[str, ComponentSpec], shorthand: bool, origin: _Origin
              ) -> dict[str, ComponentSpec]:
     """``data.source`` per stream: the options of each stream's source pipeline."""
@@ -302,6 +326,10 @@ def _check(config: Config) -> None:
                           f"{', '.join(model.encoders)}")
     if model.copy_stream is not None and model.copy_stream not in model.encoders:
         raise ConfigError(f"model.copy_stream: {shown(model.copy_stream)} is not a stream; the streams are "
+                          f"{', '.join(model.encoders)}")
+    unknown = [name for name in model.init.encoders if name not in model.encoders]
+    if unknown:
+        raise ConfigError(f"model.init.encoders: {shown(unknown[0])} is not a stream; the streams are "
                           f"{', '.join(model.encoders)}")
     if model.copy_stream is not None and not model.copy:
         raise ConfigError("model.copy_stream: names the stream to copy from; set model.copy: true to copy")
@@ -377,6 +405,7 @@ def parse_config(raw: dict, source: str, *, folder: Path | None = None, overridd
         encoders, shorthand = _streams(raw["model"], origin)
         model_raw = {k: v for k, v in raw["model"].items() if k not in ("encoder", "encoders")}
         model = _section(ModelConfig, model_raw, "model", ("model",), origin, {"encoders": encoders})
+        model = dataclasses.replace(model, init=_absolute_init(model.init, origin))
         if not isinstance(raw["data"], dict):
             raise ConfigError(f"data: expected a mapping, got {shown(raw['data'])}")
         data = _section(DataConfig, raw["data"], "data", ("data",), origin,

@@ -29,6 +29,7 @@ from multis2s.distributed import processes_from_environment
 from multis2s.errors import CheckpointError, ConfigError, DataError
 from multis2s.evaluation import Decoded, Results, check_metrics, decode, results_of
 from multis2s.files import write_text_atomically
+from multis2s.initial_weights import read_initial_weights
 from multis2s.model.seq2seq import Seq2Seq
 from multis2s.options import shown
 from multis2s.plugins import load_registry
@@ -145,7 +146,13 @@ class Run:
         return Parts(self.config, self.registry, self.streams, self.target, self.model)
 
     def _check_resume(self, saved: Checkpoint, force: bool) -> None:
-        changed = differing_keys(saved.config, config_to_dict(self.config))
+        """Refuse a resume whose config differs from the saved one. The saved config is read with
+        this version's defaults where it can be, so a key added since it was written is not a change."""
+        try:
+            written = config_to_dict(parse_config(saved.config, str(self.folder.checkpoint("last"))))
+        except ConfigError:  # a key this version no longer knows: compare as written
+            written = saved.config
+        changed = differing_keys(written, config_to_dict(self.config))
         if changed and not force:
             raise ConfigError(f"{self.folder.path}: --resume with a config that differs from the saved run in "
                               f"{'; '.join(changed)}; pass --force to resume with it anyway")
@@ -186,9 +193,16 @@ class Run:
             self.streams.fit(train)
             self.target.fit([e.target for e in train], min_freq=config.data.target.min_freq,
                             max_size=config.data.target.max_vocab)
+        initial = None if saved is not None else read_initial_weights(config.model.init, self.streams.names)
+        if initial is not None:
+            for name, state in initial.sources.items():
+                self.streams.pipelines[name].load_state(state)
+            if initial.target is not None:
+                self.target.load_state(initial.target)
         random.seed(config.seed)
         torch.manual_seed(config.seed)
         self.model = build_model(config, self.registry, origin, self.streams, self.target).to(self.device)
+        initialised = [] if initial is None else initial.load_into(self.model)
         check_shapes(self.model, self._probe(train).to(self.device), config, origin)
         processes.wait_for_all()  # every process has checked the folder before rank 0 writes to it
         if processes.is_main:
@@ -200,6 +214,8 @@ class Run:
                 write_text_atomically(folder.log_file, "")
         trainer = Trainer(self._parts(), train=train, dev=dev, folder=folder, device=self.device,
                           processes=processes)
+        for line in initialised:
+            trainer.console.say(f"initialised {line}")
         if saved is not None:
             try:
                 trainer.restore(saved)

@@ -5,6 +5,9 @@ Speed perturbation resamples the waveform by a factor drawn from a range (steps 
 (N,) → (≈ N / f,), pitch moving with it. Then, unless the clip is one of the ``clean_share``
 left clean, it gets babble (1–3 other training utterances spoken at once) or white or pink noise,
 at an SNR drawn from that corruption's range; with both configured, one of the two, equally likely.
+Each babble talker starts at a random point of its clip, or, for a ``babble_from_start`` share of
+the babbled clips, every talker starts with the clip (several people starting to speak at once:
+sentences of one grammar then put words of the same kind over each other).
 
 Every draw comes from a generator seeded by the clip's own seed (the trainer derives it from the
 run seed, the epoch and the example's index, see :func:`multis2s.data.loader.example_seed`), so a
@@ -47,9 +50,10 @@ def pink_noise(length: int, generator: torch.Generator) -> torch.Tensor:
     return torch.fft.irfft(spectrum / frequencies.sqrt(), n=length)
 
 
-def fit_length(waveform: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
-    """(M,) → (length,): repeated when shorter, from a random start otherwise."""
-    start = int(torch.randint(waveform.numel(), (), generator=generator))
+def fit_length(waveform: torch.Tensor, length: int, generator: torch.Generator | None) -> torch.Tensor:
+    """(M,) → (length,), repeated as needed: from a random start, or from the first sample when
+    ``generator`` is None."""
+    start = 0 if generator is None else int(torch.randint(waveform.numel(), (), generator=generator))
     repeats = -(-(start + length) // waveform.numel())
     return waveform.repeat(repeats)[start:start + length]
 
@@ -69,7 +73,7 @@ class TrainingConditions:
     def __init__(self, *, sample_rate: int, speed_range: tuple[float, float] | None,
                  babble_snr_db: tuple[float, float] | None, babble_talkers: tuple[int, int],
                  coloured_noise_snr_db: tuple[float, float] | None, noise_colours: tuple[str, ...],
-                 clean_share: float, resamplers: Resamplers) -> None:
+                 clean_share: float, resamplers: Resamplers, babble_from_start: float = 0.0) -> None:
         for name, value in (("speed_range", speed_range), ("babble_snr_db", babble_snr_db),
                             ("babble_talkers", babble_talkers), ("coloured_noise_snr_db", coloured_noise_snr_db)):
             _check_range(name, value)
@@ -88,13 +92,17 @@ class TrainingConditions:
             raise ValueError(f"noise_colours must be some of {', '.join(NOISE_COLOURS)}, got {list(noise_colours)}")
         if not 0.0 <= clean_share <= 1.0:
             raise ValueError(f"clean_share must be in [0, 1], got {clean_share}")
+        if not 0.0 <= babble_from_start <= 1.0:
+            raise ValueError(f"babble_from_start must be in [0, 1], got {babble_from_start}")
+        if babble_from_start and babble_snr_db is None:
+            raise ValueError("babble_from_start is a share of the babbled clips: set babble_snr_db too")
         if clean_share and babble_snr_db is None and coloured_noise_snr_db is None:
             raise ValueError("clean_share is the share of clips left without babble or noise: "
                              "set babble_snr_db or coloured_noise_snr_db too")
         self.sample_rate, self.resamplers = sample_rate, resamplers
         self.babble_snr_db, self.babble_talkers = babble_snr_db, tuple(babble_talkers)
         self.coloured_noise_snr_db, self.noise_colours = coloured_noise_snr_db, tuple(noise_colours)
-        self.clean_share = clean_share
+        self.clean_share, self.babble_from_start = clean_share, babble_from_start
 
     @property
     def active(self) -> bool:
@@ -138,9 +146,11 @@ class TrainingConditions:
             raise RuntimeError("babble needs the training utterances: call training_examples() first")
         low, high = self.babble_talkers
         count = int(torch.randint(low, high + 1, (), generator=generator))
+        from_start = bool(self.babble_from_start) and float(torch.rand((), generator=generator)) < \
+            self.babble_from_start  # drawn only when asked for: other configs keep their draws
         babble = torch.zeros(length)
         for _ in range(count):
             talker = talkers(int(torch.randint(pool_size, (), generator=generator)))
-            talker = fit_length(talker, length, generator)
+            talker = fit_length(talker, length, None if from_start else generator)
             babble += talker / math.sqrt(max(mean_power(talker), POWER_FLOOR))
         return babble

@@ -31,7 +31,8 @@ class AudioPipeline:
     noise SNR range in training, or null. Training conditions drawn per clip from its own seed (run
     seed, epoch, example), see :mod:`multis2s_audio.conditions`: speed_range: [low, high] speed
     factors (steps of 0.05; not with speed_perturb); babble_snr_db: [low, high] SNR of babble made
-    of ``babble_talkers`` [min, max] other training utterances; coloured_noise_snr_db: [low, high]
+    of ``babble_talkers`` [min, max] other training utterances, which all start with the clip in a
+    ``babble_from_start`` share of the babbled clips; coloured_noise_snr_db: [low, high]
     SNR of noise of one of ``noise_colours``; clean_share: the share of clips left without babble
     or coloured noise. cache_features: keep the features of un-augmented audio
     in memory after the first load (about 32 KB per second of audio at F = 80; one cache per
@@ -63,6 +64,7 @@ class AudioPipeline:
         speed_range: Annotated[tuple[float, float], Range(gt=0)] | None = None,
         babble_snr_db: tuple[float, float] | None = None,
         babble_talkers: Annotated[tuple[int, int], Range(ge=1)] = (1, 3),
+        babble_from_start: Annotated[float, PROBABILITY] = 0.0,
         coloured_noise_snr_db: tuple[float, float] | None = None,
         noise_colours: tuple[Literal["white", "pink"], ...] = NOISE_COLOURS,
         clean_share: Annotated[float, PROBABILITY] = 0.0,
@@ -91,7 +93,8 @@ class AudioPipeline:
             babble_snr_db=None if babble_snr_db is None else tuple(babble_snr_db),
             babble_talkers=tuple(babble_talkers),
             coloured_noise_snr_db=None if coloured_noise_snr_db is None else tuple(coloured_noise_snr_db),
-            noise_colours=tuple(noise_colours), clean_share=clean_share, resamplers=resamplers)
+            noise_colours=tuple(noise_colours), clean_share=clean_share, resamplers=resamplers,
+            babble_from_start=babble_from_start)
         self.talkers: list[Example] = []  # the babble's source: the training examples
         self.talker_positions: dict[str, int] = {}
         self.sample_rate = sample_rate

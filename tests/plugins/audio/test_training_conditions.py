@@ -76,6 +76,20 @@ def test_a_corrupted_clip_is_at_an_snr_inside_the_range(kind):
         assert noisy.shape == speech.shape and 3.0 - 1e-3 <= measured <= 4.0 + 1e-3
 
 
+@pytest.mark.parametrize("from_start", [0.0, 1.0])
+def test_babble_from_start_makes_every_talker_start_with_the_clip(from_start):
+    speech = torch.from_numpy(tone(0.8, 300)).float()
+    talker = torch.from_numpy(tone(0.5, 700, 3)).float()
+    made = conditions(babble_snr_db=(5.0, 5.0), babble_talkers=(1, 1), babble_from_start=from_start)
+    repeated = talker.repeat(2)[:len(speech)]  # the talker from its first sample, as long as the clip
+    starts = []
+    for seed in range(8):
+        added = made(speech, seed=seed, talkers=lambda index: talker, pool_size=1) - speech
+        scale = float(added @ repeated / (repeated @ repeated))
+        starts.append(torch.allclose(added, scale * repeated, atol=1e-5))
+    assert starts == [from_start == 1.0] * 8
+
+
 def test_pink_noise_has_more_power_at_low_frequencies():
     spectrum = torch.fft.rfft(pink_noise(RATE, torch.Generator().manual_seed(0))).abs().square()
     assert spectrum[1:200].mean() > 20 * spectrum[-200:].mean()
@@ -191,6 +205,8 @@ def test_training_loader_seeds_each_example_by_run_seed_epoch_and_index(tmp_path
     ({"noise_colours": ["brown"]}, "'brown' is not one of 'white', 'pink'"),
     ({"clean_share": 1.5}, "clean_share: must be in [0, 1]"),
     ({"clean_share": 0.2}, "set babble_snr_db or coloured_noise_snr_db too"),
+    ({"babble_from_start": 0.5}, "babble_from_start is a share of the babbled clips: set babble_snr_db too"),
+    ({"babble_from_start": 2.0}, "babble_from_start: must be in [0, 1]"),
 ])
 def test_bad_condition_options_are_config_errors_naming_the_key(bad, message):
     with pytest.raises(ConfigError) as error:
