@@ -2,9 +2,9 @@
 
 A whole model (``model.init.model``) brings its run's source pipeline states and target vocabulary,
 so the weights meet the features and token ids they were trained on; an encoder
-(``model.init.encoders.<stream>``) brings its stream's pipeline state. The new run's own streams and
-target are fitted first, then the borrowed states replace theirs, and after the model is built
-:meth:`InitialWeights.load_into` copies the tensors in. Names and shapes must match exactly: a part
+(``model.init.encoders.<stream>``) brings its stream's pipeline state. The borrowed states are loaded
+instead of fitting those streams (and the target) on the new run's data, and after the model is
+built :meth:`InitialWeights.load_into` copies the tensors in. Names and shapes must match exactly: a part
 that does not fit is a one-line ConfigError naming the key, the file and the first mismatches.
 
 Each path is a run folder (its best checkpoint, else its last) or a checkpoint file, always local.

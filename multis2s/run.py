@@ -186,19 +186,20 @@ class Run:
         if saved is not None:
             self._check_resume(saved, force)
         train, dev = self.examples("train"), self.examples("dev")
+        initial = None if saved is not None else read_initial_weights(config.model.init, self.streams.names)
         if saved is not None:
             self.streams.load_state(saved.sources)
             self.target.load_state(saved.target)
-        else:
-            self.streams.fit(train)
-            self.target.fit([e.target for e in train], min_freq=config.data.target.min_freq,
-                            max_size=config.data.target.max_vocab)
-        initial = None if saved is not None else read_initial_weights(config.model.init, self.streams.names)
-        if initial is not None:
-            for name, state in initial.sources.items():
+        else:  # what model.init borrows is loaded, not learned again
+            borrowed = {} if initial is None else initial.sources
+            self.streams.fit(train, skip=borrowed)
+            for name, state in borrowed.items():
                 self.streams.pipelines[name].load_state(state)
-            if initial.target is not None:
+            if initial is not None and initial.target is not None:
                 self.target.load_state(initial.target)
+            else:
+                self.target.fit([e.target for e in train], min_freq=config.data.target.min_freq,
+                                max_size=config.data.target.max_vocab)
         random.seed(config.seed)
         torch.manual_seed(config.seed)
         self.model = build_model(config, self.registry, origin, self.streams, self.target).to(self.device)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import torch
 
@@ -92,11 +92,12 @@ class SourceStreams:
                             f"{', '.join(self.names)}")
         return views
 
-    def fit(self, examples: list[Example]) -> None:
-        """Each pipeline learns from the training examples that have its stream."""
+    def fit(self, examples: list[Example], *, skip: Collection[str] = ()) -> None:
+        """Each pipeline but those of ``skip`` learns from the training examples that have its stream."""
         views = [self.views(e) for e in examples]
         for name, pipeline in self.pipelines.items():
-            pipeline.fit([v[name] for v in views if v[name] is not None])
+            if name not in skip:
+                pipeline.fit([v[name] for v in views if v[name] is not None])
 
     def state(self) -> dict[str, Any]:
         return {name: pipeline.state() for name, pipeline in self.pipelines.items()}
