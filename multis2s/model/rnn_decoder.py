@@ -17,6 +17,7 @@ Ds encoder final-state size, V vocabulary.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Annotated, Literal, NamedTuple
 
 import torch
@@ -25,6 +26,7 @@ from torch import nn
 from multis2s.model.attention import AdditiveAttention
 from multis2s.model.decoder import Attention, Decoder
 from multis2s.model.fused_attention_lstm import FusedAttentionLSTM
+from multis2s.model.native_loops import native_loops
 from multis2s.model.recurrent_step import RecurrentSteps
 from multis2s.model.streams import AttentionFactory, FusionKind, Memories, Streams, StreamAttention
 from multis2s.options import Nested
@@ -142,8 +144,34 @@ class RNNDecoder(Decoder):
     def step(self, tokens: torch.Tensor, memory: Memories, state: RNNState) -> tuple[torch.Tensor, Attention, RNNState]:
         steps = RecurrentSteps(self.rnn, self.embedding.embedding_dim)
         projected = steps.project_inputs(self.dropout(self.embedding(tokens)))  # (B, G)
-        attentional, weights, state = self._advance(steps, projected, memory, state)
+        compiled = self._compiled_step(projected, memory)
+        if compiled is not None:
+            attentional, weights, state = self._advance_compiled(compiled, projected, memory, state)
+        else:
+            attentional, weights, state = self._advance(steps, projected, memory, state)
         return self.dropout(attentional), weights, state
+
+    def _compiled_step(self, projected: torch.Tensor, memory: Memories) -> ModuleType | None:
+        """The compiled loops (:mod:`multis2s.model.native_loops`) where a search step of the fused
+        configuration may take them: no gradient wanted, the CPU, float32 or float64, not traced
+        for export."""
+        if (torch.is_grad_enabled() or projected.device.type != "cpu" or torch.jit.is_tracing()
+                or projected.dtype not in (torch.float32, torch.float64) or not self.fusable(memory)):
+            return None
+        return native_loops()
+
+    def _advance_compiled(self, compiled: ModuleType, projected: torch.Tensor, memory: Memories, state: RNNState
+                          ) -> tuple[torch.Tensor, Attention, RNNState]:
+        """What :meth:`_advance` computes, as one call of the compiled step."""
+        (name, stream), = memory.streams.items()
+        attention = self.attention.attentions[name]
+        attentional, hidden, cell, weights = compiled.step(
+            projected, state.hidden[:, 0], state.cell[:, 0], state.feed, stream.mask,
+            (self.rnn.weight_ih_l0[:, self.embedding.embedding_dim:], self.rnn.weight_hh_l0, stream.keys[0],
+             stream.values, attention.query.weight, attention.query.bias, attention.energy.weight.view(-1),
+             self.combine.weight, self.combine.bias))  # (B, H) × 3, (B, S)
+        return attentional, {name: weights}, RNNState(hidden.unsqueeze(1), cell.unsqueeze(1), attentional,
+                                                      {name: weights})
 
     def fusable(self, memory: Memories) -> bool:
         """Whether the teacher-forced loop runs as :class:`FusedAttentionLSTM` (one LSTM layer,

@@ -202,9 +202,10 @@ class BeamSearch:
         return results
 
     def _done(self, finished: list[Finished], best_live: float, limit: int) -> bool:
-        """Whether an item's K best finished hypotheses all beat what its live beams could reach."""
-        if len(finished) < self.beam:
+        """Whether an item's ``n_best`` best finished hypotheses all beat what its live beams could
+        reach: no hypothesis found later could then be among those returned."""
+        if len(finished) < self.n_best:
             return False
         finished.sort(key=lambda f: -f.score)
         del finished[self.beam:]
-        return finished[-1].score >= best_live / length_penalty(limit, self.alpha)
+        return finished[self.n_best - 1].score >= best_live / length_penalty(limit, self.alpha)

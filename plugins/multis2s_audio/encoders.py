@@ -10,24 +10,22 @@ from typing import Annotated
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
+from multis2s.model.padded_recurrence import run_padded
 from multis2s.model.transformer_encoder import TransformerEncoderStack
 from multis2s.ranges import DROPOUT, Range
 from multis2s_audio.subsampling import ConvSubsampling, stack_frame_pairs
 
 
-def run_packed(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """A bidirectional ``lstm`` over x (B, S, D_in) packed by ``lengths`` (B,).
+def run_bidirectional(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A bidirectional ``lstm`` over x (B, S, D_in) whose rows have ``lengths`` (B,) real frames.
 
     Returns outputs (B, S, 2H), zero beyond the lengths, and the last layer's final forward and
     backward hidden states side by side (B, 2H).
     """
-    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    outputs, (hidden, _) = lstm(packed)  # hidden (L·2, B, H)
-    outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=x.size(1))  # (B, S, 2H)
+    outputs, hidden = run_padded(lstm, x, lengths)  # (B, S, 2H), (L·2, B, H)
     final = hidden[-2:].transpose(0, 1).reshape(x.size(0), -1)  # (2, B, H) → (B, 2H)
     return outputs, final
 
@@ -70,7 +68,7 @@ class ConvLSTMEncoder(nn.Module):
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
         """inputs (B, S, F), lengths (B,) → memory (B, S', 2H), mask (B, S'), final_state (B, 2H)."""
         frames, lengths = self.subsampling(inputs, lengths)  # (B, S', C·F''), (B,)
-        memory, final = run_packed(self.lstm, self.dropout(frames), lengths)  # (B, S', 2H), (B, 2H)
+        memory, final = run_bidirectional(self.lstm, self.dropout(frames), lengths)  # (B, S', 2H), (B, 2H)
         return EncoderOutput(self.dropout(memory), lengths_to_mask(lengths, memory.size(1)), final)
 
 
@@ -104,10 +102,10 @@ class PyramidalLSTMEncoder(nn.Module):
 
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
         """inputs (B, S, F), lengths (B,) → memory (B, S', 2H), mask (B, S'), final_state (B, 2H)."""
-        hidden, final = run_packed(self.bottom, inputs, lengths)  # (B, S, 2H), (B, 2H)
+        hidden, final = run_bidirectional(self.bottom, inputs, lengths)  # (B, S, 2H), (B, 2H)
         for lstm in self.pyramid:
             pairs, lengths = stack_frame_pairs(self.dropout(hidden), lengths)  # (B, ⌈S/2⌉, 4H)
-            hidden, final = run_packed(lstm, pairs, lengths)  # (B, ⌈S/2⌉, 2H), (B, 2H)
+            hidden, final = run_bidirectional(lstm, pairs, lengths)  # (B, ⌈S/2⌉, 2H), (B, 2H)
         return EncoderOutput(self.dropout(hidden), lengths_to_mask(lengths, hidden.size(1)), final)
 
 

@@ -17,10 +17,10 @@ from typing import Annotated
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
+from multis2s.model.padded_recurrence import run_padded
 from multis2s.ranges import DROPOUT, Range
 
 
@@ -89,8 +89,6 @@ class LipReadingEncoder(nn.Module):
         """inputs (B, T, C, H, W), lengths (B,) → memory (B, T, 2·hidden), mask (B, T), state (B, 2·hidden)."""
         mask = lengths_to_mask(lengths, inputs.size(1))  # (B, T)
         features = self.dropout(self.frame_features(inputs, mask))
-        packed = pack_padded_sequence(features, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        outputs, hidden = self.rnn(packed)
-        memory, _ = pad_packed_sequence(outputs, batch_first=True, total_length=inputs.size(1))  # (B, T, D)
+        memory, hidden = run_padded(self.rnn, features, lengths)  # (B, T, D), (L·2, B, H)
         final = torch.cat([hidden[-2], hidden[-1]], dim=1)  # (B, D): last layer, both directions
         return EncoderOutput(self.dropout(memory), mask, final)

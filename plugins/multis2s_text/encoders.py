@@ -1,4 +1,4 @@
-"""Text encoders: a (bi)directional RNN over packed sequences, and a Transformer.
+"""Text encoders: a (bi)directional RNN, and a Transformer.
 
 Shapes: B batch, S source tokens, E embedding, H hidden per direction, D output size.
 """
@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
+from multis2s.model.padded_recurrence import run_padded
 from multis2s.model.transformer_encoder import TransformerEncoderStack
 from multis2s.ranges import DROPOUT, Range
 
@@ -20,7 +20,7 @@ CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
 class RNNEncoder(nn.Module):
-    """Embedding → RNN/LSTM/GRU (packed, so padding never enters the recurrence).
+    """Embedding → RNN/LSTM/GRU (padding never enters the recurrence: :mod:`multis2s.model.padded_recurrence`).
 
     ``output_dim`` = H·directions; ``final_state`` (B, H·directions) is the last layer's final
     hidden state of each direction.
@@ -52,10 +52,7 @@ class RNNEncoder(nn.Module):
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
         """inputs (B, S) ids, lengths (B,) → memory (B, S, D), mask (B, S), final_state (B, D)."""
         embedded = self.dropout(self.embedding(inputs))  # (B, S, E)
-        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        outputs, hidden = self.rnn(packed)
-        memory, _ = pad_packed_sequence(outputs, batch_first=True, total_length=inputs.size(1))  # (B, S, D)
-        hidden = hidden[0] if isinstance(hidden, tuple) else hidden  # (L·dirs, B, H)
+        memory, hidden = run_padded(self.rnn, embedded, lengths)  # (B, S, D), (L·dirs, B, H)
         last = hidden[-self.directions:]  # (dirs, B, H)
         final_state = last.transpose(0, 1).reshape(inputs.size(0), -1)  # (B, H·dirs)
         return EncoderOutput(self.dropout(memory), lengths_to_mask(lengths, inputs.size(1)), final_state)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from multis2s.data.vocabulary import EOS_ID
 from multis2s.plugins import load_registry
 from multis2s.search.beam import BeamSearch
 from multis2s.search.greedy import GreedySearch
@@ -86,3 +87,38 @@ def test_items_leaving_the_batch_early_change_no_other_item(search):
         for mine, reference in zip(hypotheses, alone):
             assert mine.score == pytest.approx(reference.score, abs=1e-5)
             torch.testing.assert_close(mine.attention["source"], reference.attention["source"])
+
+
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+@pytest.mark.parametrize("eos_bias", [0.0, 0.3], ids=["long", "ending-at-once"])
+def test_a_search_for_fewer_than_beam_hypotheses_stops_once_they_are_certain_and_finds_the_same(
+        length_penalty, eos_bias):
+    """An item stops when its n_best best finished hypotheses beat what its live beams could still
+    reach, not when it has ``beam`` of them: the hypotheses returned are those the longer search
+    returns. With EOS favoured (the hypotheses end at the first step), the one-best search lets the
+    items go at once."""
+    net = model("rnn", "rnn")
+    with torch.no_grad():
+        net.decoder.output.project.bias[EOS_ID] += eos_bias
+    sources = {"source": torch.tensor([[4, 5, 6, 7, 8, 9, 10], [9, 4, 0, 0, 0, 0, 0], [5, 6, 7, 8, 0, 0, 0]])}
+    lengths = {"source": torch.tensor([7, 2, 4])}
+    rows = []  # decoder rows stepped, per search
+    decoder_step = net.decoder.step
+
+    def counted(tokens, *args):
+        rows[-1] += tokens.size(0)
+        return decoder_step(tokens, *args)
+
+    net.decoder.step = counted
+    found = {}
+    for n_best in (1, 2, 4):
+        rows.append(0)
+        found[n_best] = BeamSearch(beam=4, n_best=n_best, length_penalty=length_penalty)(
+            net, sources, lengths, max_length=MaxLength(2.0, 3))
+    for n_best in (1, 2):
+        for fewer, all_of_them in zip(found[n_best], found[4]):
+            assert [h.tokens for h in fewer] == [h.tokens for h in all_of_them[:n_best]]
+            assert [h.score for h in fewer] == pytest.approx([h.score for h in all_of_them[:n_best]])
+    assert rows[0] <= rows[1] <= rows[2]
+    if eos_bias:
+        assert rows[0] < rows[2]
