@@ -34,8 +34,9 @@ def build_directory() -> Path:
     """Where the compiled loops of this source and PyTorch version live."""
     with _quiet_cuda_notice():
         from torch.utils.cpp_extension import get_default_build_root
+    root = os.environ.get("TORCH_EXTENSIONS_DIR") or get_default_build_root()
     source = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
-    return Path(get_default_build_root()) / f"{NAME}-{source}-torch{torch.__version__.replace('+', '_')}"
+    return Path(root) / f"{NAME}-{source}-torch{torch.__version__.replace('+', '_')}"
 
 
 def native_loops() -> ModuleType | None:
