@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import logging
 import os
 import sys
@@ -31,12 +32,12 @@ SWITCH = "MULTIS2S_NATIVE"
 
 
 def build_directory() -> Path:
-    """Where the compiled loops of this source and PyTorch version live."""
-    with _quiet_cuda_notice():
-        from torch.utils.cpp_extension import get_default_build_root
-    root = os.environ.get("TORCH_EXTENSIONS_DIR") or get_default_build_root()
+    """Where the compiled loops of this source and PyTorch version live: under
+    ``$TORCH_EXTENSIONS_DIR``, else ``$XDG_CACHE_HOME/torch_extensions`` (``~/.cache`` without it)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    root = Path(os.environ.get("TORCH_EXTENSIONS_DIR") or cache / "torch_extensions")
     source = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
-    return Path(root) / f"{NAME}-{source}-torch{torch.__version__.replace('+', '_')}"
+    return root / f"{NAME}-{source}-torch{torch.__version__.replace('+', '_')}"
 
 
 def native_loops() -> ModuleType | None:
@@ -49,12 +50,17 @@ def native_loops() -> ModuleType | None:
 @functools.cache
 def _built() -> ModuleType | None:
     folder = build_directory()
+    library = folder / f"{NAME}.so"
+    if library.exists():  # built before: imported without PyTorch's build tools, whose import (setuptools
+        try:              # and all) costs a second and leaves every later garbage collection more to scan
+            return _imported(library)
+        except ImportError:
+            pass  # a build cut short: build again
     try:
         with _quiet_cuda_notice():
             from torch.utils.cpp_extension import load
-        if not (folder / f"{NAME}.so").exists():
-            print(f"multis2s: compiling the decoder's step loops into {folder} (once, about a minute)",
-                  file=sys.stderr, flush=True)
+        print(f"multis2s: compiling the decoder's step loops into {folder} (once, about a minute)",
+              file=sys.stderr, flush=True)
         folder.mkdir(parents=True, exist_ok=True)
         return load(NAME, [str(SOURCE)], build_directory=str(folder), extra_cflags=["-O3", "-fopenmp"],
                     extra_ldflags=["-fopenmp"])
@@ -63,6 +69,15 @@ def _built() -> ModuleType | None:
         warnings.warn(f"multis2s: the compiled decoder loops are not available ({reason}); "
                       f"using the Python loops (the same computation, slower on the CPU)", stacklevel=2)
         return None
+
+
+def _imported(library: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(NAME, library)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {library}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @contextlib.contextmanager

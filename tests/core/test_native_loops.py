@@ -110,10 +110,12 @@ def test_the_compiled_step_is_left_out_where_gradients_are_wanted_or_tensors_are
         assert net._compiled_step(torch.zeros(1, dtype=torch.bfloat16), memory) is None
 
 
-def test_where_the_loops_cannot_be_built_one_warning_names_the_reason_and_python_does_the_work(monkeypatch):
+def test_where_the_loops_cannot_be_built_one_warning_names_the_reason_and_python_does_the_work(
+        monkeypatch, tmp_path):
     def no_compiler(*args, **kwargs):
         raise RuntimeError("Error building extension 'multis2s_attention_lstm': c++: not found")
 
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))  # nothing built there yet
     monkeypatch.setattr(cpp_extension, "load", no_compiler)
     native._built.cache_clear()
     try:
@@ -124,6 +126,16 @@ def test_where_the_loops_cannot_be_built_one_warning_names_the_reason_and_python
             warnings.simplefilter("error")  # said once
             assert native.native_loops() is None
             outputs_and_gradients(fused_inputs(torch.float64))
+    finally:
+        native._built.cache_clear()
+
+
+def test_loops_built_before_are_imported_without_pytorchs_build_tools(monkeypatch):
+    native.native_loops()
+    monkeypatch.setattr(cpp_extension, "load", None)  # would fail if called
+    native._built.cache_clear()
+    try:
+        assert native.native_loops().__file__ == str(native.build_directory() / f"{native.NAME}.so")
     finally:
         native._built.cache_clear()
 
