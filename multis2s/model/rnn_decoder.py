@@ -9,7 +9,8 @@ function: without input feeding and with an attention that does not need the pre
 weights, all steps run in one RNN call; with input feeding, one LSTM layer and additive attention
 over one stream, the step loop is one autograd op (:mod:`multis2s.model.fused_attention_lstm`);
 anything else steps the recurrence from the module's weights (:mod:`multis2s.model.recurrent_step`),
-as search does.
+as search does. A search step of the fused configuration on the CPU is one call of the compiled
+step (:mod:`multis2s.model.native_loops`), where it is built.
 
 Shapes: B batch, T target steps, S_i source steps of stream i, E embedding, H hidden, L layers,
 Ds encoder final-state size, V vocabulary.
