@@ -1,9 +1,9 @@
 """The compiled step loops of the fused LSTM decoder (``csrc/attention_lstm.cpp``), built once.
 
 PyTorch's C++ extension tools compile the source with the machine's C++ compiler and ninja the
-first time it is needed (about a minute; ``make install`` does it ahead), into a folder of
-PyTorch's extension root (``$TORCH_EXTENSIONS_DIR``, else ``~/.cache/torch_extensions``) named
-after the source's hash and the PyTorch version, and load it from there afterwards. Where it
+first time it is needed (about a minute; ``make install`` does it ahead), into a folder under
+``$TORCH_EXTENSIONS_DIR`` (else ``~/.cache/torch_extensions``) named after the source's hash and
+the PyTorch version; afterwards the library there is imported directly. Where it
 cannot be built (no compiler), one warning says why and the Python loops, which compute the same,
 are used. ``MULTIS2S_NATIVE=0`` turns the compiled loops off.
 

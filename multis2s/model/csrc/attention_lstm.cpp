@@ -27,7 +27,7 @@ using at::Tensor;
 
 namespace {
 
-// What the forward loop writes at every step, in the order of ACTIVATIONS in fused_attention_lstm.py.
+// What the forward loop writes at every step, in the order of fused_attention_lstm.Activations.
 struct Activations {
   Tensor gates;      // (T, B, G) activated i, f, g, o
   Tensor cells;      // (T + 1, B, H), [0] given
@@ -43,7 +43,7 @@ struct Activations {
         sigmoids(all.at(5)), weights(all.at(6)), contexts(all.at(7)) {}
 };
 
-// The step's parameters and per-batch constants, in the order of STEP_WEIGHTS in fused_attention_lstm.py.
+// The step's parameters and per-batch constants, in the order of fused_attention_lstm.StepWeights.
 struct StepWeights {
   Tensor w_feed;            // (G, H)
   Tensor w_hidden;          // (G, H)
@@ -114,7 +114,7 @@ void forward_rows(const Activations& out, const StepWeights& w, const Tensor& pr
   }
 }
 
-// What the backward loop writes, in the order of GRADIENTS in fused_attention_lstm.py.
+// What the backward loop writes, in the order of fused_attention_lstm.Gradients.
 struct Gradients {
   Tensor gates;     // (T, B, G) of the gate pre-activations
   Tensor combined;  // (T, B, H) of W_c [h; ctx] + b_c
