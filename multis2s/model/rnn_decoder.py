@@ -166,10 +166,11 @@ class RNNDecoder(Decoder):
         """What :meth:`_advance` computes, as one call of the compiled step."""
         (name, stream), = memory.streams.items()
         attention = self.attention.attentions[name]
+        shared = stream.per_item or stream  # a search's beams read their item's memory once
         attentional, hidden, cell, weights = compiled.step(
-            projected, state.hidden[:, 0], state.cell[:, 0], state.feed, stream.mask,
-            (self.rnn.weight_ih_l0[:, self.embedding.embedding_dim:], self.rnn.weight_hh_l0, stream.keys[0],
-             stream.values, attention.query.weight, attention.query.bias, attention.energy.weight.view(-1),
+            projected, state.hidden[:, 0], state.cell[:, 0], state.feed, shared.mask,
+            (self.rnn.weight_ih_l0[:, self.embedding.embedding_dim:], self.rnn.weight_hh_l0, shared.keys[0],
+             shared.values, attention.query.weight, attention.query.bias, attention.energy.weight.view(-1),
              self.combine.weight, self.combine.bias))  # (B, H) × 3, (B, S)
         return attentional, {name: weights}, RNNState(hidden.unsqueeze(1), cell.unsqueeze(1), attentional,
                                                       {name: weights})

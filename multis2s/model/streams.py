@@ -157,7 +157,9 @@ class Memory:
 
     values: (B, S, D) the memory; mask: (B, S) bool, True on real positions; keys: decoder-specific
     tensors derived from ``values`` (each with batch first), or (); present: (B,) True for the rows
-    in which the stream has at least one real position; complete: every row has it.
+    in which the stream has at least one real position; complete: every row has it; per_item: for
+    a memory repeated for beams (:meth:`repeat`), the memory once per item (B / K rows), which a
+    step that attends from an item's K rows at once reads instead of the K copies.
     """
 
     values: torch.Tensor
@@ -165,6 +167,7 @@ class Memory:
     keys: tuple[torch.Tensor, ...] = ()
     present: torch.Tensor | None = None
     complete: bool = True
+    per_item: "Memory | None" = None
 
     @classmethod
     def of(cls, values: torch.Tensor, mask: torch.Tensor, keys: tuple[torch.Tensor, ...] = ()) -> "Memory":
@@ -173,16 +176,23 @@ class Memory:
         return cls(values, mask, keys, present, bool(present.all()))
 
     def repeat(self, times: int) -> "Memory":
-        """Each batch row repeated ``times`` times in a row: (B, …) → (B·times, …), for beams."""
+        """Each batch row repeated ``times`` times in a row: (B, …) → (B·times, …), for beams; itself once."""
+        if times == 1:
+            return self
         expand: Callable[[torch.Tensor], torch.Tensor] = lambda t: t.repeat_interleave(times, dim=0)  # noqa: E731
         return Memory(expand(self.values), expand(self.mask), tuple(expand(k) for k in self.keys),
-                      expand(self.present), self.complete)
+                      expand(self.present), self.complete, self)
 
     def select(self, rows: torch.Tensor) -> "Memory":
-        """The memory of the given rows (R,), in that order."""
+        """The memory of the given rows (R,), in that order; of a repeated memory, whole items'
+        rows (each item's K rows in a row)."""
         pick: Callable[[torch.Tensor], torch.Tensor] = lambda t: t.index_select(0, rows)  # noqa: E731
+        per_item = None
+        if self.per_item is not None:
+            beams = self.mask.size(0) // self.per_item.mask.size(0)
+            per_item = self.per_item.select(rows[::beams] // beams)
         return Memory(pick(self.values), pick(self.mask), tuple(pick(k) for k in self.keys), pick(self.present),
-                      self.complete)
+                      self.complete, per_item)
 
     def hide_absent(self, weights: torch.Tensor) -> torch.Tensor:
         """weights (B, …) zeroed on the rows where the stream is absent."""
@@ -200,7 +210,9 @@ class Memories:
     copy_ids: torch.Tensor | None = None
 
     def repeat(self, times: int) -> "Memories":
-        """Every stream's rows repeated ``times`` times in a row, for beams."""
+        """Every stream's rows repeated ``times`` times in a row, for beams; itself once."""
+        if times == 1:
+            return self
         copy_ids = None if self.copy_ids is None else self.copy_ids.repeat_interleave(times, dim=0)
         return Memories({name: m.repeat(times) for name, m in self.streams.items()}, copy_ids)
 

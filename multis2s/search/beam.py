@@ -3,7 +3,10 @@
 Nothing is copied per step but the decoder state (reordered once) and the rows' tokens: each
 step keeps, per row, its token and the row of the previous step it extends, and hypotheses are
 read back along these pointers once, at the end. An item whose search is over leaves the batch
-(its rows are dropped in the same reorder), so the remaining items' steps cost less.
+(its rows are dropped in the same reorder), so the remaining items' steps cost less. The first
+step, where an item's K hypotheses are still one, runs one row per item. The memory repeated for
+the beams keeps one copy per item (``Memory.per_item``), which the fused RNN decoder's compiled
+step reads instead of the K copies.
 
 Shapes: B batch, K beam, N live decoder rows (K per live item), S_i source steps of stream i,
 V vocabulary (the batch's extended vocabulary with copying: a row's copy ids follow its memory).
@@ -140,13 +143,16 @@ class BeamSearch:
             joint = JointCTC(self.ctc_weight, model.ctc_output(streams), beam)
         first = decoder.prepare(streams)
         batch, device, masks = first.batch_size, first.device, first.masks()
-        memory: Memories = first.repeat(beam)
-        state = map_tensors(decoder.initial_state(streams), lambda t: t.repeat_interleave(beam, dim=0))
+        # An item's K hypotheses are one at the first step, which therefore runs one row per item
+        # (K with joint CTC, whose scorer holds K rows per item from the start): W rows per item.
+        width = beam if joint is not None else 1
+        memory: Memories = first.repeat(width)
+        state = map_tensors(decoder.initial_state(streams), lambda t: t.repeat_interleave(width, dim=0))
         item_limits = max_length.limits(first).tolist()  # (B,)
         limits = max_length.limits(memory)  # (N,)
         live_items = list(range(batch))  # the batch item of each live item
-        tokens = torch.full((batch * beam,), BOS_ID, dtype=torch.long, device=device)
-        scores = torch.full((batch, beam), float("-inf"), device=device)
+        tokens = torch.full((batch * width,), BOS_ID, dtype=torch.long, device=device)
+        scores = torch.full((batch, width), float("-inf"), device=device)
         scores[:, 0] = 0.0
         finished: list[list[Finished]] = [[] for _ in range(batch)]
         trail = Trail()
@@ -158,9 +164,11 @@ class BeamSearch:
             log_probs = force_eos(decoder.log_probs(hidden, tokens, weights, memory), step + 1 >= limits)  # (N, V)
             vocab = log_probs.size(1)  # V, or V' with copying
             totals = scores.view(-1, 1) + log_probs if joint is None else joint.scores(log_probs)  # (N, V)
-            candidates = totals.view(count, beam * vocab)  # (L, K·V)
+            candidates = totals.view(count, width * vocab)  # (L, W·V), padded to K·V as if K rows
+            candidates = torch.nn.functional.pad(candidates, (0, (beam - width) * vocab), value=float("-inf"))
             top_scores, top_index = candidates.topk(2 * beam, dim=1)  # (L, 2K)
-            rows = top_index // vocab + torch.arange(count, device=device).unsqueeze(1) * beam  # (L, 2K) live rows
+            rows = ((top_index // vocab).clamp(max=width - 1)
+                    + torch.arange(count, device=device).unsqueeze(1) * width)  # (L, 2K) live rows
             token = top_index % vocab
             is_eos = token == EOS_ID
             ended = is_eos[:, :beam] & torch.isfinite(top_scores[:, :beam])  # (L, K)
@@ -178,6 +186,9 @@ class BeamSearch:
                 break
             chosen = rows.gather(1, keep)  # (L, K)
             tokens = token.gather(1, keep)
+            if width < beam:
+                width, memory = beam, first.repeat(beam)
+                limits = max_length.limits(memory)
             if len(staying) < count:
                 kept = torch.tensor(staying, device=device)
                 chosen, tokens, scores = chosen[kept], tokens[kept], scores[kept]

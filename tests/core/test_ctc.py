@@ -21,6 +21,7 @@ from multis2s.search.beam import BeamSearch
 from multis2s.search.ctc_greedy import CTCGreedySearch
 from multis2s.search.hypothesis import MaxLength
 from multis2s.train.schedule import ctc_mix
+from tests.core.test_search import rows_stepped
 from tests.core.tiny import VOCAB, batch, model
 
 
@@ -98,6 +99,16 @@ def test_a_joint_beam_score_is_the_mix_of_attention_and_ctc_log_probabilities(de
         ctc = -float(ctc_loss_sum(prediction.ctc, gold.unsqueeze(0)))
         assert best.score == pytest.approx((1 - weight) * attention + weight * ctc, abs=1e-4)
 
+
+
+def test_a_joint_beam_runs_its_beams_rows_from_the_first_step():
+    """The CTC prefix scorer holds K rows per item from the start, so a joint search does not run
+    its first step on one row per item as an attention-only search does."""
+    net = _with_head("rnn")
+    sources, lengths, _ = batch()
+    rows = rows_stepped(net)
+    BeamSearch(beam=3, ctc_weight=0.4)(net, sources, lengths, max_length=MaxLength(2.0, 3))
+    assert rows[:2] == [6, 6]
 
 def test_ctc_greedy_is_the_collapsed_best_path_and_a_head_is_required():
     net = _with_head()

@@ -9,6 +9,7 @@ built, one warning says why and the Python loops do the work.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import pytest
@@ -16,7 +17,9 @@ import torch
 from torch.utils import cpp_extension
 
 from multis2s.model import native_loops as native
+from multis2s.model.encoder import EncoderOutput, map_tensors
 from multis2s.model.fused_attention_lstm import FusedAttentionLSTM
+from multis2s.model.streams import Memories, Streams
 from multis2s.search.beam import BeamSearch
 from multis2s.search.greedy import GreedySearch
 from multis2s.search.hypothesis import MaxLength
@@ -85,6 +88,41 @@ def test_the_compiled_search_step_equals_the_decoders_own_step(monkeypatch):
     for expected, got in zip(runs["0"], runs["1"]):
         for reference, value in zip(expected, got):
             torch.testing.assert_close(value, reference, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_beams_reading_their_items_memory_once_step_as_on_a_copy_per_beam(threads, monkeypatch):
+    """A memory repeated for 4 beams keeps its items' memory (``per_item``), which the compiled step
+    reads instead of the copies: 6 items, so two threads split them 3 and 3. Selecting whole items'
+    rows selects those items' memory."""
+    net = decoder("rnn", {"source": 6}, 6, hidden_dim=7).eval()
+    torch.manual_seed(2)
+    values = torch.randn(6, 5, 6)
+    mask = torch.ones(6, 5, dtype=torch.bool)
+    mask[1, 3:] = mask[4, 1:] = False
+    streams = Streams({"source": EncoderOutput(values, mask, torch.randn(6, 6))}, torch.randn(6, 6))
+    memory = net.prepare(streams).repeat(4)
+    assert memory.streams["source"].per_item is not None
+    copies = Memories({"source": dataclasses.replace(memory.streams["source"], per_item=None)})
+    state = map_tensors(net.initial_state(streams), lambda t: t.repeat_interleave(4, dim=0))
+    tokens = torch.arange(24) % 5 + 4
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.no_grad():
+            outputs = {}
+            for switch, shared in (("0", copies), ("1", copies), ("1", memory)):
+                monkeypatch.setenv(native.SWITCH, switch)
+                hidden, weights, current = net.step(tokens, shared, state)
+                outputs[switch, shared is memory] = (hidden, weights["source"], current.hidden, current.cell)
+    finally:
+        torch.set_num_threads(previous)
+    for key in (("1", False), ("1", True)):
+        for value, reference in zip(outputs[key], outputs["0", False]):
+            torch.testing.assert_close(value, reference, rtol=1e-5, atol=1e-6)
+    picked = memory.select(torch.tensor([8, 9, 10, 11, 0, 1, 2, 3]))
+    torch.testing.assert_close(picked.streams["source"].per_item.values, values[[2, 0]])
+    torch.testing.assert_close(picked.streams["source"].values, values[[2, 2, 2, 2, 0, 0, 0, 0]])
 
 
 def test_searches_find_the_same_hypotheses_with_and_without_the_compiled_step(monkeypatch):

@@ -102,19 +102,13 @@ def test_a_search_for_fewer_than_beam_hypotheses_stops_once_they_are_certain_and
         net.decoder.output.project.bias[EOS_ID] += eos_bias
     sources = {"source": torch.tensor([[4, 5, 6, 7, 8, 9, 10], [9, 4, 0, 0, 0, 0, 0], [5, 6, 7, 8, 0, 0, 0]])}
     lengths = {"source": torch.tensor([7, 2, 4])}
-    rows = []  # decoder rows stepped, per search
-    decoder_step = net.decoder.step
-
-    def counted(tokens, *args):
-        rows[-1] += tokens.size(0)
-        return decoder_step(tokens, *args)
-
-    net.decoder.step = counted
-    found = {}
+    steps = rows_stepped(net)
+    rows, found = [], {}  # decoder rows stepped, per search
     for n_best in (1, 2, 4):
-        rows.append(0)
+        steps.clear()
         found[n_best] = BeamSearch(beam=4, n_best=n_best, length_penalty=length_penalty)(
             net, sources, lengths, max_length=MaxLength(2.0, 3))
+        rows.append(sum(steps))
     for n_best in (1, 2):
         for fewer, all_of_them in zip(found[n_best], found[4]):
             assert [h.tokens for h in fewer] == [h.tokens for h in all_of_them[:n_best]]
@@ -122,3 +116,28 @@ def test_a_search_for_fewer_than_beam_hypotheses_stops_once_they_are_certain_and
     assert rows[0] <= rows[1] <= rows[2]
     if eos_bias:
         assert rows[0] < rows[2]
+
+
+
+def rows_stepped(net) -> list[int]:
+    """The decoder rows of each step the searches of ``net`` run from now on (appended as they run)."""
+    rows = []
+    decoder_step = net.decoder.step
+
+    def counted(tokens, *args):
+        rows.append(tokens.size(0))
+        return decoder_step(tokens, *args)
+
+    net.decoder.step = counted
+    return rows
+
+
+def test_the_first_beam_step_runs_one_row_per_item_where_its_beams_are_one_hypothesis():
+    """An item's beams are all the same hypothesis at the first step, so it runs on one decoder row
+    per item, and the next on K."""
+    net = model("rnn", "rnn")
+    sources, lengths, _ = batch()
+    rows = rows_stepped(net)
+    found = BeamSearch(beam=3)(net, sources, lengths, max_length=LIMIT)
+    assert rows[:2] == [2, 6]
+    assert all(hypotheses for hypotheses in found)

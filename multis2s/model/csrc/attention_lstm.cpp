@@ -10,7 +10,9 @@
 //     splitting each small product across threads gains little (BENCHMARKS.md, issue 10);
 //   - the attention's (rows, S, A) energies in chunks of rows that stay in a core's cache.
 // The weight gradients, products over all steps at once, stay in Python on every thread.
-// step() is one step of the same loop for search (no gradients).
+// step() is one step of the same loop for search (no gradients): the K beams of an item read its
+// memory once (K queries against one copy), and the energies are not kept.
+// Every tanh is 2σ(2x) − 1, as in the Python loops: PyTorch's CPU tanh costs several sigmoids.
 //
 // Shapes: T steps, B batch (n: the rows of one part), S source steps, H hidden, G = 4H gates,
 // A attention size, D memory size.
@@ -34,7 +36,7 @@ struct Activations {
   Tensor cell_tanh;  // (T, B, H)
   Tensor hiddens;    // (T + 1, B, H), [0] given
   Tensor feeds;      // (T + 1, B, H) attentional vectors, [0] given
-  Tensor sigmoids;   // (T, B, S, A)
+  Tensor sigmoids;   // (T, B, S, A); undefined in a search step, which keeps none
   Tensor weights;    // (T, B, S) attention weights
   Tensor contexts;   // (T, B, D)
 
@@ -44,6 +46,7 @@ struct Activations {
 };
 
 // The step's parameters and per-batch constants, in the order of fused_attention_lstm.StepWeights.
+// keys, values and blocked have B / beams rows in a search step (see forward_rows).
 struct StepWeights {
   Tensor w_feed;            // (G, H)
   Tensor w_hidden;          // (G, H)
@@ -71,15 +74,28 @@ int64_t chunk_rows(int64_t source, int64_t attention) {
   return std::max<int64_t>(1, CHUNK_VALUES / std::max<int64_t>(1, source * attention));
 }
 
-// Rows [lo, lo + n) of the batch through every step, forward.
-void forward_rows(const Activations& out, const StepWeights& w, const Tensor& projected, int64_t lo, int64_t n) {
+// x ← tanh(x) as 2σ(2x) − 1 (of x/2 when doubled: x holds 2x already), as fused_attention_lstm.tanh_.
+void tanh_(Tensor x, bool doubled = false) {
+  (doubled ? x : x.mul_(2)).sigmoid_().mul_(2).sub_(1);
+}
+
+// Rows [lo, lo + n) of the batch through every step, forward. Each row of keys, values and blocked
+// serves `beams` rows in a row (a search's beams of one item share its memory; 1 in training), so
+// lo and n are multiples of it. Without sigmoids to keep (out.sigmoids undefined: a search step),
+// the energies go to one chunk's scratch, which stays in cache.
+void forward_rows(const Activations& out, const StepWeights& w, const Tensor& projected, int64_t lo, int64_t n,
+                  int64_t beams) {
   const int64_t steps = projected.size(0), size = out.hiddens.size(2);
-  const int64_t source = w.keys.size(1), attention = w.keys.size(2);
-  const Tensor keys = w.keys.narrow(0, lo, n), values = w.values.narrow(0, lo, n);
-  const Tensor blocked = w.blocked.narrow(0, lo, n).reshape({-1});  // (n·S,)
+  const int64_t source = w.keys.size(1), attention = w.keys.size(2), items = n / beams;
+  const Tensor keys = w.keys.narrow(0, lo / beams, items).unsqueeze(1);  // (items, 1, S, A)
+  const Tensor values = w.values.narrow(0, lo / beams, items);  // (items, S, D)
+  const Tensor blocked = w.blocked.narrow(0, lo / beams, items).unsqueeze(1);  // (items, 1, S)
   const Tensor w_feed_t = w.w_feed.t(), w_hidden_t = w.w_hidden.t(), w_query_t = w.w_query.t();
   const Tensor w_combine_hidden_t = w.w_combine_hidden.t(), w_combine_context_t = w.w_combine_context.t();
-  const int64_t chunk = chunk_rows(source, attention);
+  const int64_t chunk = chunk_rows(beams * source, attention);  // in items
+  const Tensor scratch = out.sigmoids.defined()
+                             ? Tensor()
+                             : at::empty({std::min(chunk, items), beams, source, attention}, projected.options());
   for (int64_t t = 0; t < steps; ++t) {
     Tensor gates = out.gates[t].narrow(0, lo, n);  // (n, G)
     const Tensor cell = out.cells[t].narrow(0, lo, n), hidden = out.hiddens[t].narrow(0, lo, n);
@@ -89,28 +105,30 @@ void forward_rows(const Activations& out, const StepWeights& w, const Tensor& pr
     at::addmm_out(gates, projected[t].narrow(0, lo, n), feed, w_feed_t);
     gates.addmm_(hidden, w_hidden_t);
     gates.narrow(1, 0, 2 * size).sigmoid_();
-    gates.narrow(1, 2 * size, size).tanh_();
+    tanh_(gates.narrow(1, 2 * size, size));
     gates.narrow(1, 3 * size, size).sigmoid_();
     const Tensor input_gate = gates.narrow(1, 0, size), forget_gate = gates.narrow(1, size, size);
     const Tensor candidate = gates.narrow(1, 2 * size, size), output_gate = gates.narrow(1, 3 * size, size);
     at::mul_out(next_cell, forget_gate, cell).addcmul_(input_gate, candidate);
-    at::tanh_out(cell_tanh, next_cell);
+    tanh_(at::mul_out(cell_tanh, next_cell, 2), true);
     at::mul_out(next_hidden, output_gate, cell_tanh);
-    const Tensor query = at::addmm(w.b_query, next_hidden, w_query_t, 2, 2);  // (n, A)
-    for (int64_t first = 0; first < n; first += chunk) {
-      const int64_t m = std::min(chunk, n - first);
-      Tensor sigmoid = out.sigmoids[t].narrow(0, lo + first, m);  // (m, S, A)
-      at::add_out(sigmoid, keys.narrow(0, first, m), query.narrow(0, first, m).unsqueeze(1)).sigmoid_();
-      const Tensor scores = at::addmv(blocked.narrow(0, first * source, m * source), sigmoid.view({-1, attention}),
-                                      w.doubled_energy).view({m, source});
-      Tensor weight = out.weights[t].narrow(0, lo + first, m);  // (m, S)
+    const Tensor query = at::addmm(w.b_query, next_hidden, w_query_t, 2, 2).view({items, beams, 1, attention});
+    for (int64_t first = 0; first < items; first += chunk) {
+      const int64_t m = std::min(chunk, items - first), rows = m * beams;
+      Tensor sigmoid = scratch.defined() ? scratch.narrow(0, 0, m)
+                                         : out.sigmoids[t].narrow(0, lo + first * beams, rows)
+                                               .view({m, beams, source, attention});
+      at::add_out(sigmoid, keys.narrow(0, first, m), query.narrow(0, first, m)).sigmoid_();
+      const Tensor bias = blocked.narrow(0, first, m).expand({m, beams, source}).reshape({-1});  // (rows·S,)
+      const Tensor scores = at::addmv(bias, sigmoid.view({-1, attention}), w.doubled_energy).view({rows, source});
+      Tensor weight = out.weights[t].narrow(0, lo + first * beams, rows);  // (rows, S)
       at::_softmax_out(weight, scores, 1, false);
-      Tensor context = out.contexts[t].narrow(0, lo + first, m).unsqueeze(1);  // (m, 1, D)
-      at::bmm_out(context, weight.unsqueeze(1), values.narrow(0, first, m));
+      Tensor context = out.contexts[t].narrow(0, lo + first * beams, rows).view({m, beams, -1});  // (m, beams, D)
+      at::bmm_out(context, weight.view({m, beams, source}), values.narrow(0, first, m));
     }
     Tensor combined = at::addmm(w.b_combine, next_hidden, w_combine_hidden_t);
     combined.addmm_(out.contexts[t].narrow(0, lo, n), w_combine_context_t);
-    at::tanh_out(next_feed, combined);
+    tanh_(at::mul_out(next_feed, combined, 2), true);
   }
 }
 
@@ -193,13 +211,16 @@ void backward_rows(const Gradients& grad, const Activations& act, const StepWeig
 }
 
 // rows(lo, n) over the batch: one part per intra-op thread, each on one thread (at least
-// MIN_PART_ROWS rows a part; one part on a single thread or a small batch). The loops record
-// nothing for autograd, and a pool thread starts with gradients on, so each part turns them off.
+// MIN_PART_ROWS rows a part; one part on a single thread or a small batch). Parts hold whole
+// groups of `beams` rows. The loops record nothing for autograd, and a pool thread starts with
+// gradients on, so each part turns them off.
 constexpr int64_t MIN_PART_ROWS = 8;
 
 template <typename Rows>
-void over_parts(int64_t batch, const Rows& rows) {
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), batch / MIN_PART_ROWS));
+void over_parts(int64_t batch, const Rows& rows, int64_t beams = 1) {
+  const int64_t groups = batch / beams;
+  const int64_t threads = at::get_num_threads();
+  const int64_t parts = std::max<int64_t>(1, std::min({threads, batch / MIN_PART_ROWS, groups}));
   if (parts == 1) {
     rows(0, batch);
     return;
@@ -207,8 +228,8 @@ void over_parts(int64_t batch, const Rows& rows) {
   at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t part = begin; part < end; ++part) {
       const at::NoGradGuard no_gradients;
-      const int64_t lo = batch * part / parts, hi = batch * (part + 1) / parts;
-      rows(lo, hi - lo);
+      const int64_t lo = groups * part / parts, hi = groups * (part + 1) / parts;
+      rows(lo * beams, (hi - lo) * beams);
     }
   });
 }
@@ -219,7 +240,7 @@ void forward_steps(const Tensor& projected, const std::vector<Tensor>& activatio
                    const std::vector<Tensor>& step_weights) {
   const Activations out(activations);
   const StepWeights w(step_weights);
-  over_parts(projected.size(1), [&](int64_t lo, int64_t n) { forward_rows(out, w, projected, lo, n); });
+  over_parts(projected.size(1), [&](int64_t lo, int64_t n) { forward_rows(out, w, projected, lo, n, 1); });
 }
 
 void backward_steps(const std::optional<Tensor>& grad_feeds, const std::optional<Tensor>& grad_weights,
@@ -234,15 +255,18 @@ void backward_steps(const std::optional<Tensor>& grad_feeds, const std::optional
 
 std::vector<Tensor> step(const Tensor& projected, const Tensor& hidden, const Tensor& cell, const Tensor& feed,
                          const Tensor& mask, const std::vector<Tensor>& parameters) {
-  // parameters: w_feed (G, H), w_hidden (G, H), keys (B, S, A), values (B, S, D), w_query (A, H),
-  // b_query (A,), energy (A,) v, w_combine (H, H + D), b_combine (H,).
+  // projected (B, G), hidden, cell, feed (B, H); mask (I, S); parameters: w_feed (G, H),
+  // w_hidden (G, H), keys (I, S, A), values (I, S, D), w_query (A, H), b_query (A,), energy (A,) v,
+  // w_combine (H, H + D), b_combine (H,). The memory has I items, each read by B / I rows in a row
+  // (a search's beams).
   const Tensor &w_feed = parameters.at(0), &w_hidden = parameters.at(1), &keys = parameters.at(2);
   const Tensor &values = parameters.at(3), &energy = parameters.at(6), &w_combine = parameters.at(7);
-  const int64_t batch = projected.size(0), size = hidden.size(1);
-  const int64_t source = keys.size(1), attention = keys.size(2);
+  const int64_t batch = projected.size(0), size = hidden.size(1), items = keys.size(0);
+  TORCH_CHECK(items > 0 && batch % items == 0, "step: ", batch, " rows cannot share a memory of ", items, " items");
+  const int64_t source = keys.size(1);
   const double lowest = projected.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
                                                                 : std::numeric_limits<float>::lowest();
-  Tensor blocked = at::full({batch, source}, -energy.sum().item<double>(), projected.options());
+  Tensor blocked = at::full({items, source}, -energy.sum().item<double>(), projected.options());
   blocked.masked_fill_(mask.logical_not(), lowest);
   const StepWeights w({w_feed, w_hidden, keys, values, blocked, parameters.at(4), parameters.at(5), energy * 2,
                        w_combine.narrow(1, 0, size), w_combine.narrow(1, size, w_combine.size(1) - size),
@@ -250,13 +274,14 @@ std::vector<Tensor> step(const Tensor& projected, const Tensor& hidden, const Te
   const auto options = projected.options();
   const Activations out({at::empty({1, batch, 4 * size}, options), at::empty({2, batch, size}, options),
                          at::empty({1, batch, size}, options), at::empty({2, batch, size}, options),
-                         at::empty({2, batch, size}, options), at::empty({1, batch, source, attention}, options),
-                         at::empty({1, batch, source}, options), at::empty({1, batch, values.size(2)}, options)});
+                         at::empty({2, batch, size}, options), Tensor(), at::empty({1, batch, source}, options),
+                         at::empty({1, batch, values.size(2)}, options)});
   out.cells[0].copy_(cell);
   out.hiddens[0].copy_(hidden);
   out.feeds[0].copy_(feed);
   const Tensor steps = projected.unsqueeze(0);
-  over_parts(batch, [&](int64_t lo, int64_t n) { forward_rows(out, w, steps, lo, n); });
+  const int64_t beams = batch / items;
+  over_parts(batch, [&](int64_t lo, int64_t n) { forward_rows(out, w, steps, lo, n, beams); }, beams);
   return {out.feeds[1], out.hiddens[1], out.cells[1], out.weights[0]};
 }
 
