@@ -164,8 +164,9 @@ class BeamSearch:
             log_probs = force_eos(decoder.log_probs(hidden, tokens, weights, memory), step + 1 >= limits)  # (N, V)
             vocab = log_probs.size(1)  # V, or V' with copying
             totals = scores.view(-1, 1) + log_probs if joint is None else joint.scores(log_probs)  # (N, V)
-            candidates = totals.view(count, width * vocab)  # (L, W·V), padded to K·V as if K rows
-            candidates = torch.nn.functional.pad(candidates, (0, (beam - width) * vocab), value=float("-inf"))
+            candidates = totals.view(count, width * vocab)  # (L, W·V)
+            if width < beam:  # the first step: as if the item's other K − W rows scored −inf
+                candidates = torch.nn.functional.pad(candidates, (0, (beam - width) * vocab), value=float("-inf"))
             top_scores, top_index = candidates.topk(2 * beam, dim=1)  # (L, 2K)
             rows = ((top_index // vocab).clamp(max=width - 1)
                     + torch.arange(count, device=device).unsqueeze(1) * width)  # (L, 2K) live rows
