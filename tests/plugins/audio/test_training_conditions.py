@@ -95,6 +95,14 @@ def test_pink_noise_has_more_power_at_low_frequencies():
     assert spectrum[1:200].mean() > 20 * spectrum[-200:].mean()
 
 
+@pytest.mark.parametrize("length", [0, 1, 2, 12_347, 16_384])
+def test_pink_noise_has_the_length_asked_for_and_no_silent_tail(length):
+    noise = pink_noise(length, torch.Generator().manual_seed(0))
+    assert noise.shape == (length,)
+    if length > 1000:
+        assert noise[-100:].square().mean() > 0.1 * noise.square().mean()
+
+
 @pytest.mark.parametrize("low_high", [(0.6, 0.6), (1.6, 1.6), (1.25, 1.25)])
 def test_a_speed_factor_divides_the_length(low_high):
     speech = torch.from_numpy(tone(1.0, 300)).float()
