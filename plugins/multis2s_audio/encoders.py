@@ -6,7 +6,7 @@ H hidden size per direction, D output size.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import torch
 from torch import nn
@@ -42,7 +42,9 @@ def _check_dropout(dropout: float) -> None:
 
 
 class ConvLSTMEncoder(nn.Module):
-    """Conv subsampling (×4 in time) → BiLSTM. ``output_dim`` = ``state_dim`` = 2H.
+    """Conv subsampling (×``subsampling`` in time, 4 or 8) → BiLSTM. ``output_dim`` = ``state_dim`` = 2H.
+
+    At 8 the BiLSTM reads half the frames of 4, and most of the encoder's time is the BiLSTM.
 
     ``final_state`` (B, 2H) is the last layer's final forward and backward hidden state.
     """
@@ -55,11 +57,12 @@ class ConvLSTMEncoder(nn.Module):
         hidden_dim: Annotated[int, Range(ge=1)] = 256,
         layers: Annotated[int, Range(ge=1)] = 3,
         dropout: Annotated[float, DROPOUT] = 0.1,
+        subsampling: Literal[4, 8] = 4,
     ) -> None:
         super().__init__()
         _check_positive(dict(channels=channels, hidden_dim=hidden_dim, layers=layers))
         _check_dropout(dropout)
-        self.subsampling = ConvSubsampling(input_dim=input_dim, channels=channels)
+        self.subsampling = ConvSubsampling(input_dim=input_dim, channels=channels, factor=subsampling)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(self.subsampling.output_dim, hidden_dim, num_layers=layers, batch_first=True,
                             bidirectional=True, dropout=dropout if layers > 1 else 0.0)

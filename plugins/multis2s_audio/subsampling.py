@@ -14,6 +14,8 @@ from torch import nn
 from multis2s.model.masks import lengths_to_mask
 
 KERNEL, STRIDE, PADDING = 3, 2, 1
+SUBSAMPLING_FACTORS = (4, 8)
+"""Time reductions the convolutions offer: two or three stride-2 layers."""
 
 
 def conv_output_size(size: torch.Tensor | int) -> torch.Tensor | int:
@@ -28,20 +30,26 @@ def zero_padding(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 
 class ConvSubsampling(nn.Module):
-    """Two Conv2d(3×3, stride 2) + ReLU over (time, feature): S' = ⌈⌈S/2⌉/2⌉ (≈ S/4).
+    """Conv2d(3×3, stride 2) + ReLU layers over (time, feature), log2(``factor``) of them: with the
+    default factor 4, S' = ⌈⌈S/2⌉/2⌉ (≈ S/4); with 8, one more halving (≈ S/8).
 
-    ``output_dim`` = C·F'' with F'' the feature bins left after the two convolutions.
+    ``output_dim`` = C·F'' with F'' the feature bins left after the convolutions.
     """
 
-    def __init__(self, *, input_dim: int, channels: int) -> None:
+    def __init__(self, *, input_dim: int, channels: int, factor: int = 4) -> None:
         super().__init__()
         if input_dim < 1 or channels < 1:
             raise ValueError(f"input_dim and channels must be positive, got {input_dim} and {channels}")
-        self.convs = nn.ModuleList([
-            nn.Conv2d(1, channels, KERNEL, stride=STRIDE, padding=PADDING),
-            nn.Conv2d(channels, channels, KERNEL, stride=STRIDE, padding=PADDING),
-        ])
-        self.output_dim = channels * conv_output_size(conv_output_size(input_dim))
+        if factor not in SUBSAMPLING_FACTORS:
+            raise ValueError(f"subsampling must be one of {', '.join(map(str, SUBSAMPLING_FACTORS))}, got {factor}")
+        layers = factor.bit_length() - 1
+        self.convs = nn.ModuleList(
+            nn.Conv2d(1 if layer == 0 else channels, channels, KERNEL, stride=STRIDE, padding=PADDING)
+            for layer in range(layers))
+        bins = input_dim
+        for _ in range(layers):
+            bins = conv_output_size(bins)
+        self.output_dim = channels * bins
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, S, F), lengths (B,) → (B, S', C·F'') zero beyond the new lengths, lengths (B,)."""

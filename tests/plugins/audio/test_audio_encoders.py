@@ -97,6 +97,24 @@ def test_conv_subsampling_formula_and_zeroed_padding():
     assert torch.all(out[1, 2:] == 0) and torch.all(out[2, 1:] == 0)
 
 
+def test_conv_subsampling_by_eight_halves_time_and_bins_once_more_and_zeroes_padding():
+    sub = ConvSubsampling(input_dim=80, channels=3, factor=8)
+    assert sub.output_dim == 3 * 10
+    x = torch.randn(3, 100, 80)
+    out, lengths = sub(x, torch.tensor([100, 7, 2]))
+    assert lengths.tolist() == [13, 1, 1]
+    assert out.shape == (3, 13, 30)
+    assert torch.all(out[1, 1:] == 0) and torch.all(out[2, 1:] == 0)
+    changed = x.clone()
+    changed[1, 7:] = 5.0  # padding of the second row: its one output frame stays the same
+    assert torch.equal(sub(changed, torch.tensor([100, 7, 2]))[0][1], out[1])
+
+
+def test_conv_subsampling_refuses_other_factors():
+    with pytest.raises(ValueError, match="subsampling must be one of 4, 8, got 6"):
+        ConvSubsampling(input_dim=80, channels=3, factor=6)
+
+
 def test_frame_pairs_handle_odd_lengths_and_ignore_padding():
     x = torch.arange(1.0, 6.0).view(1, 5, 1).repeat(2, 1, 1)
     pairs, lengths = stack_frame_pairs(x, torch.tensor([5, 3]))

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+import torchaudio
 
 from multis2s import options
 from multis2s.data.example import Example
 from multis2s.errors import ConfigError, DataError
 from multis2s_speech.audio_io import read_audio
+from multis2s_audio.features import SpecAugment
 from multis2s_audio.pipeline import AudioPipeline
 
 
@@ -97,6 +99,25 @@ def test_spec_augment_only_in_training(tmp_path):
     changed = trained[0] != plain
     assert torch.all(trained[0][changed] == 0)
     torch.testing.assert_close(pipeline.load(example, train=False), plain)  # the cache was not masked
+
+
+@pytest.mark.parametrize("frames_count", [7, 40, 301])
+def test_spec_augment_masks_are_the_ones_torchaudios_transforms_draw(frames_count):
+    """The masks written into slices are those of torchaudio's FrequencyMasking and TimeMasking
+    under the same RNG state, so a seeded run masks as it did with them."""
+    features = torch.randn(frames_count, 80)
+    masks = SpecAugment(freq_masks=2, freq_mask_width=27, time_masks=3, time_mask_ratio=0.05)
+    torch.manual_seed(5)
+    ours, our_next_draw = masks(features), torch.rand(1)
+    torch.manual_seed(5)
+    spectrogram = features.T
+    for _ in range(2):
+        spectrogram = torchaudio.transforms.FrequencyMasking(freq_mask_param=27)(spectrogram)
+    for _ in range(3):
+        spectrogram = torchaudio.transforms.TimeMasking(time_mask_param=int(0.05 * frames_count))(spectrogram)
+    assert torch.equal(ours, spectrogram.T)
+    assert torch.equal(our_next_draw, torch.rand(1))  # as many draws: the RNG is left where torchaudio left it
+    assert not torch.equal(ours, features) and torch.all(ours[ours != features] == 0)
 
 
 def test_time_masks_spare_short_clips(tmp_path):
