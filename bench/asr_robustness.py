@@ -1,7 +1,7 @@
 """Robustness of a speech run: WER and CER on held-out voices at other speaking rates and under noise.
 
     python bench/asr_robustness.py RUN_DIR [--sentences 120] [--beam N] [--conditions ordinary fast ...]
-                                   [--ctc-weight W | --ctc-greedy]
+                                   [--ctc-weight W | --ctc-greedy] [--by-voice]
 
 Sentences of the run's grammar are spoken by the held-out test voices (eSpeak variants
 ``multis2s_speech.speakers.TEST_VARIANTS`` with every English accent, which no training split
@@ -14,6 +14,9 @@ uses) and written with a manifest per condition under ``bench/out/asr_robustness
 - ``white_5`` / ``white_0``: the ordinary utterances with white noise at 5 / 0 dB SNR
 - ``babble_5`` / ``babble_0``: the ordinary utterances with three other ordinary utterances (other
   voices, other sentences) spoken over them at 5 / 0 dB SNR
+
+``--by-voice`` adds a WER column per held-out voice variant (each of them with every accent): under
+noise the whispering voice's errors outweigh the others'.
 
 Everything is drawn from ``--seed``, so every run is scored on the same audio. SNRs are relative to
 the mean power of the whole clean clip, as in training (:func:`multis2s_audio.conditions.mix_at_snr`).
@@ -39,6 +42,7 @@ import soundfile
 import torch
 
 from multis2s.errors import ConfigError
+from multis2s.evaluation import Decoded, Results, score
 from multis2s.run import Run
 from multis2s.search.beam import BeamSearch
 from multis2s.search.ctc_greedy import CTCGreedySearch
@@ -158,6 +162,16 @@ def write_conditions(names: list[str], sentences: int, grammar: str, seed: int,
     return manifests
 
 
+def voice_variant(decoded: Decoded) -> str:
+    """The eSpeak variant of an utterance's voice (``en-us+m6`` → ``m6``), from its manifest line."""
+    return str(decoded.example.tags.get("speaker", "")).partition("+")[2]
+
+
+def wer_of(run: Run, decoded: list[Decoded]) -> float:
+    """WER % of some decoded utterances, normalised as the run scores."""
+    return score(run.registry, ["wer"], decoded, normalise=run.config.eval.normalise)["wer"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path, help="a trained speech run folder")
@@ -169,6 +183,7 @@ def main() -> None:
                         help="a model with a CTC head: beam search with this CTC weight (0: attention scores "
                              "only) instead of the run's search")
     parser.add_argument("--ctc-greedy", action="store_true", help="a model with a CTC head: the CTC head's best path")
+    parser.add_argument("--by-voice", action="store_true", help="a WER column per held-out voice variant too")
     args = parser.parse_args()
     if args.sentences < BABBLE_TALKERS + 1:
         parser.error(f"--sentences must be at least {BABBLE_TALKERS + 1} (babble takes three others)")
@@ -189,6 +204,8 @@ def main() -> None:
     print(f"{args.run}: {args.sentences} {grammar} sentences per condition, held-out "
           f"{'speakers (voice and face)' if audio_visual else 'voices'}, {searched}\n")
     extra = ["video missing", "audio silent"] if audio_visual else []
+    variants = sorted({s.voice.split("+")[1] for s in speakers_for_split("test")}) if args.by_voice else []
+    extra += variants
     print("| condition | WER % | CER % |" + "".join(f" {e}: WER % |" for e in extra))
     print("|---|---|---|" + "---|" * len(extra))
 
@@ -199,13 +216,15 @@ def main() -> None:
         configured = run.config.eval.search.options if run.config.eval.search.type == "beam" else {}
         search = BeamSearch(beam=args.beam or configured.get("beam", 4), ctc_weight=args.ctc_weight)
 
-    def wer(manifest: Path, split: str) -> dict[str, float]:
-        return run.evaluate(run.read(manifest), split=split, search=search).metrics
+    def decoded(manifest: Path, split: str) -> Results:
+        return run.evaluate(run.read(manifest), split=split, search=search)
 
     for name, manifest in manifests.items():
-        scores = wer(manifest, name)
-        cells = [f"{wer(manifest.with_name(f'{v}.jsonl'), f'{name}_{v}')['wer']:.2f}"
+        results = decoded(manifest, name)
+        scores = results.metrics
+        cells = [f"{decoded(manifest.with_name(f'{v}.jsonl'), f'{name}_{v}').metrics['wer']:.2f}"
                  for v in ("no_video", "silent")] if audio_visual else []
+        cells += [f"{wer_of(run, [d for d in results.decoded if voice_variant(d) == v]):.2f}" for v in variants]
         print(f"| {name} | {scores['wer']:.2f} | {scores['cer']:.2f} |" + "".join(f" {c} |" for c in cells),
               flush=True)
     print(f"\nsynthesis {synthesis:.0f} s wall; decoding {time.process_time() - decoding:.0f} s CPU")
