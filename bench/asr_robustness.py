@@ -100,15 +100,21 @@ def speak(sentences: int, band: tuple[int, int] | None, grammar: str, seed: int,
     return utterances
 
 
+def babble_talkers(voices: list[str], index: int, seed: int) -> list[int]:
+    """Which of the utterances (their ``voices``) speak over utterance ``index`` in its babble:
+    three of other voices, drawn from ``seed``."""
+    others = [i for i, voice in enumerate(voices) if voice != voices[index]]
+    return random.Random(f"babble:{seed}:{index}").sample(others, BABBLE_TALKERS)
+
+
 def noise_for(kind: str, utterances: list[Utterance], index: int, seed: int) -> torch.Tensor:
     """(N,) noise for utterance ``index``: white, or three other voices' utterances at unit power each."""
     length = len(utterances[index].samples)
     generator = torch.Generator().manual_seed(seed * 100_003 + index)
     if kind == "white":
         return torch.randn(length, generator=generator)
-    others = [i for i, u in enumerate(utterances) if u.voice != utterances[index].voice]
     babble = torch.zeros(length)
-    for other in random.Random(f"babble:{seed}:{index}").sample(others, BABBLE_TALKERS):
+    for other in babble_talkers([u.voice for u in utterances], index, seed):
         talker = torch.from_numpy(np.resize(utterances[other].samples, length))  # repeated to the length
         babble += talker / talker.square().mean().sqrt().clamp_min(1e-6)
     return babble
