@@ -168,9 +168,9 @@ def write_conditions(names: list[str], sentences: int, grammar: str, seed: int,
     return manifests
 
 
-def voice_variant(decoded: Decoded) -> str:
-    """The eSpeak variant of an utterance's voice (``en-us+m6`` → ``m6``), from its manifest line."""
-    return str(decoded.example.tags.get("speaker", "")).partition("+")[2]
+def voice_variant(voice: str) -> str:
+    """The eSpeak variant of a voice: ``en-us+m6`` → ``m6``."""
+    return voice.partition("+")[2]
 
 
 def wer_of(run: Run, decoded: list[Decoded]) -> float:
@@ -210,7 +210,7 @@ def main() -> None:
     print(f"{args.run}: {args.sentences} {grammar} sentences per condition, held-out "
           f"{'speakers (voice and face)' if audio_visual else 'voices'}, {searched}\n")
     extra = ["video missing", "audio silent"] if audio_visual else []
-    variants = sorted({s.voice.split("+")[1] for s in speakers_for_split("test")}) if args.by_voice else []
+    variants = sorted({voice_variant(s.voice) for s in speakers_for_split("test")}) if args.by_voice else []
     extra += variants
     print("| condition | WER % | CER % |" + "".join(f" {e}: WER % |" for e in extra))
     print("|---|---|---|" + "---|" * len(extra))
@@ -230,7 +230,8 @@ def main() -> None:
         scores = results.metrics
         cells = [f"{decoded(manifest.with_name(f'{v}.jsonl'), f'{name}_{v}').metrics['wer']:.2f}"
                  for v in ("no_video", "silent")] if audio_visual else []
-        cells += [f"{wer_of(run, [d for d in results.decoded if voice_variant(d) == v]):.2f}" for v in variants]
+        spoken_by = [voice_variant(str(d.example.tags.get("speaker", ""))) for d in results.decoded]
+        cells += [f"{wer_of(run, [d for d, by in zip(results.decoded, spoken_by) if by == v]):.2f}" for v in variants]
         print(f"| {name} | {scores['wer']:.2f} | {scores['cer']:.2f} |" + "".join(f" {c} |" for c in cells),
               flush=True)
     print(f"\nsynthesis {synthesis:.0f} s wall; decoding {time.process_time() - decoding:.0f} s CPU")
