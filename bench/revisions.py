@@ -144,8 +144,11 @@ def environment(tree: Path, threads: int) -> dict[str, str]:
 
 
 def checkout(base: str) -> Path:
-    """The base revision in a git worktree of its own (made once)."""
+    """The base revision in a git worktree of its own (made once). ``base`` is resolved in this
+    checkout first: in the worktree, a name such as ``HEAD`` would mean the worktree's own."""
     tree = OUT / "base"
+    base = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", f"{base}^{{commit}}"], check=True,
+                          capture_output=True, text=True).stdout.strip()
     if tree.exists():
         subprocess.run(["git", "-C", str(tree), "checkout", "-q", "--detach", base], check=True)
     else:

@@ -18,10 +18,12 @@ Ds encoder final-state size, V vocabulary.
 
 from __future__ import annotations
 
+import dataclasses
 from types import ModuleType
 from typing import Annotated, Literal, NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from multis2s.model.attention import AdditiveAttention
@@ -107,7 +109,15 @@ class RNNDecoder(Decoder):
                             if cell == "lstm" else None)
 
     def prepare(self, streams: Streams) -> Memories:
-        return self.attention.prepare(streams)
+        """The memories, and in search the input table (:attr:`Memories.input_table`): every target
+        token's first-layer gate input (V, G), made once per batch where that costs no more than
+        projecting one step's rows (V ≤ B). Each step then looks its tokens up; a step of the
+        anchor model spent 0.2 ms of its 3 ms on the (B, E)·(E, G) product it replaces."""
+        memory = self.attention.prepare(streams)
+        if self.training or torch.is_grad_enabled() or self.embedding.num_embeddings > memory.batch_size:
+            return memory
+        table = RecurrentSteps(self.rnn, self.embedding.embedding_dim).project_inputs(self.embedding.weight)
+        return dataclasses.replace(memory, input_table=table)
 
     def initial_state(self, streams: Streams) -> RNNState:
         alignment = streams.uniform_weights()  # per stream (B, S_i)
@@ -143,12 +153,17 @@ class RNNDecoder(Decoder):
         return attentional, weights, RNNState(hidden, cell, attentional, weights)
 
     def step(self, tokens: torch.Tensor, memory: Memories, state: RNNState) -> tuple[torch.Tensor, Attention, RNNState]:
-        steps = RecurrentSteps(self.rnn, self.embedding.embedding_dim)
-        projected = steps.project_inputs(self.dropout(self.embedding(tokens)))  # (B, G)
+        steps = None
+        if memory.input_table is not None:
+            projected = F.embedding(tokens, memory.input_table)  # (B, G)
+        else:
+            steps = RecurrentSteps(self.rnn, self.embedding.embedding_dim)
+            projected = steps.project_inputs(self.dropout(self.embedding(tokens)))  # (B, G)
         compiled = self._compiled_step(projected, memory)
         if compiled is not None:
             attentional, weights, state = self._advance_compiled(compiled, projected, memory, state)
         else:
+            steps = steps or RecurrentSteps(self.rnn, self.embedding.embedding_dim)
             attentional, weights, state = self._advance(steps, projected, memory, state)
         return self.dropout(attentional), weights, state
 

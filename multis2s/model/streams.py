@@ -204,22 +204,26 @@ class Memory:
 @dataclass
 class Memories:
     """Every stream's prepared memory, by stream name: what a decoder attends over; copy_ids (B, S):
-    the copy stream's extended source ids with ``model.copy`` (they follow the rows), else None."""
+    the copy stream's extended source ids with ``model.copy`` (they follow the rows), else None;
+    input_table (V, G): what a decoder's search step looks a token's input up in instead of
+    computing it (the RNN decoder's first-layer gate input per target token), or None. It has no
+    rows, so it stays as it is when the rows are repeated or selected."""
 
     streams: dict[str, Memory]
     copy_ids: torch.Tensor | None = None
+    input_table: torch.Tensor | None = None
 
     def repeat(self, times: int) -> "Memories":
         """Every stream's rows repeated ``times`` times in a row, for beams; itself once."""
         if times == 1:
             return self
         copy_ids = None if self.copy_ids is None else self.copy_ids.repeat_interleave(times, dim=0)
-        return Memories({name: m.repeat(times) for name, m in self.streams.items()}, copy_ids)
+        return Memories({name: m.repeat(times) for name, m in self.streams.items()}, copy_ids, self.input_table)
 
     def select(self, rows: torch.Tensor) -> "Memories":
         """Every stream's memory of the given rows (R,), in that order (a search dropping finished items)."""
         copy_ids = None if self.copy_ids is None else self.copy_ids.index_select(0, rows)
-        return Memories({name: m.select(rows) for name, m in self.streams.items()}, copy_ids)
+        return Memories({name: m.select(rows) for name, m in self.streams.items()}, copy_ids, self.input_table)
 
     def real_lengths(self) -> torch.Tensor:
         """(B,) real positions over all streams (what output-length limits are relative to)."""

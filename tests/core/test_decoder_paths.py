@@ -6,6 +6,8 @@ PyTorch's own modules, and the fused op against it in float64, values and every 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
@@ -13,7 +15,7 @@ from torch import nn
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.recurrent_step import RecurrentSteps
 from multis2s.model.streams import Streams
-from tests.core.tiny import attention, batch, decoder, model
+from tests.core.tiny import VOCAB, attention, batch, decoder, model
 
 
 @pytest.mark.parametrize("kind", [nn.LSTM, nn.GRU, nn.RNN])
@@ -71,6 +73,42 @@ def test_other_configurations_take_the_stepped_or_whole_sequence_path(options):
     net = decoder("rnn", {"source": 6}, 6, **options)
     _, memory, _ = memory_of(net, torch.float32)
     assert not net.fusable(memory)
+
+
+def streams_of(rows: int) -> Streams:
+    """A random one-stream encoder output of ``rows`` rows, every other row padded."""
+    torch.manual_seed(2)
+    mask = torch.ones(rows, 5, dtype=torch.bool)
+    mask[1::2, 3:] = False
+    return Streams({"source": EncoderOutput(torch.randn(rows, 5, 6), mask, torch.randn(rows, 6))},
+                   torch.randn(rows, 6))
+
+
+@pytest.mark.parametrize("options", [dict(), dict(cell="gru", layers=2), dict(attention="location")])
+def test_a_search_step_looks_its_tokens_input_up_in_the_table_and_steps_as_from_the_embedding(options):
+    net = decoder("rnn", {"source": 6}, 6, **options).eval()
+    streams = streams_of(VOCAB)
+    tokens = torch.arange(VOCAB).roll(3)
+    with torch.no_grad():
+        memory, state = net.prepare(streams), net.initial_state(streams)
+        assert memory.input_table.shape == (VOCAB, net.rnn.weight_ih_l0.size(0))
+        assert memory.repeat(2).input_table is memory.input_table
+        assert memory.select(torch.tensor([1, 0])).input_table is memory.input_table
+        looked_up = net.step(tokens, memory, state)
+        computed = net.step(tokens, dataclasses.replace(memory, input_table=None), state)
+    torch.testing.assert_close(looked_up[0], computed[0])
+    torch.testing.assert_close(looked_up[1]["source"], computed[1]["source"])
+    torch.testing.assert_close(looked_up[2].hidden, computed[2].hidden)
+
+
+def test_the_input_table_is_made_in_search_only_and_where_the_vocabulary_is_no_larger_than_the_batch():
+    net = decoder("rnn", {"source": 6}, 6).eval()
+    with torch.no_grad():
+        assert net.prepare(streams_of(VOCAB)).input_table is not None
+        assert net.prepare(streams_of(VOCAB - 1)).input_table is None
+    assert net.prepare(streams_of(VOCAB)).input_table is None  # gradients wanted: training
+    with torch.no_grad():
+        assert net.train().prepare(streams_of(VOCAB)).input_table is None  # dropout on the embedding
 
 
 def test_two_streams_are_not_fused():
