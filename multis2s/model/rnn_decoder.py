@@ -111,8 +111,9 @@ class RNNDecoder(Decoder):
     def prepare(self, streams: Streams) -> Memories:
         """The memories, and in search the input table (:attr:`Memories.input_table`): every target
         token's first-layer gate input (V, G), made once per batch where that costs no more than
-        projecting one step's rows (V ≤ B). Each step then looks its tokens up; a step of the
-        anchor model spent 0.2 ms of its 3 ms on the (B, E)·(E, G) product it replaces."""
+        projecting one step's rows (V ≤ B). Each step then looks its tokens up instead of the
+        (B, E)·(E, G) product: greedy and beam-5 search of the anchor model ran about 1.1× faster on
+        one thread (BENCHMARKS.md, issue 10)."""
         memory = self.attention.prepare(streams)
         if self.training or torch.is_grad_enabled() or self.embedding.num_embeddings > memory.batch_size:
             return memory
