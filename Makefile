@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[all,dev]'
-	$(BIN)/python -m multis2s.model.native_loops || echo "the decoder's compiled loops were not built: the Python loops will be used"
+	$(BIN)/python -m multis2s.model.native || echo "some compiled kernels were not built: their Python versions will be used"
 	touch $(STAMP)
 
 install: $(STAMP)

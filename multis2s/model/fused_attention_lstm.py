@@ -11,7 +11,7 @@ gradients); the decoder uses it when its configuration is the one written here (
 LSTM, additive attention, input feeding, one stream present in every row, no autocast).
 
 The two step loops, :func:`forward_steps` and :func:`backward_steps`, also exist compiled
-(:mod:`multis2s.model.native_loops`): the same operations in the same order without Python
+(:mod:`multis2s.model.native`): the same operations in the same order without Python
 between them, on several CPU threads one share of the batch rows per thread, and the attention's
 energies in chunks of rows that stay in cache. The op takes the compiled loops where they are
 built and the tensors are on the CPU, these otherwise; both agree to float rounding (on this
@@ -33,7 +33,7 @@ from typing import Callable, NamedTuple
 
 import torch
 
-from multis2s.model.native_loops import native_loops
+from multis2s.model import native
 
 
 class Activations(NamedTuple):
@@ -164,10 +164,10 @@ class StepLoops(NamedTuple):
 
 def step_loops(like: torch.Tensor) -> StepLoops:
     """The compiled loops where they are built and ``like`` is on the CPU, else this module's."""
-    compiled = native_loops() if like.device.type == "cpu" else None
-    if compiled is None:
+    loops = native.compiled("attention_lstm") if like.device.type == "cpu" else None
+    if loops is None:
         return StepLoops(forward_steps, backward_steps)
-    return StepLoops(compiled.forward_steps, compiled.backward_steps)
+    return StepLoops(loops.forward_steps, loops.backward_steps)
 
 
 class FusedAttentionLSTM(torch.autograd.Function):

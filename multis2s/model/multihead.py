@@ -7,6 +7,7 @@ import math
 import torch
 from torch import nn
 
+from multis2s.model.dropout import Dropout
 from multis2s.model.masks import masked_fill_min
 
 
@@ -27,7 +28,7 @@ class MultiHeadAttention(nn.Module):
         self.key = nn.Linear(memory_dim, model_dim)
         self.value = nn.Linear(memory_dim, model_dim)
         self.out = nn.Linear(model_dim, model_dim)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         batch, steps, _ = x.shape

@@ -21,8 +21,9 @@ Shapes: B batch, S steps, E input size, H hidden size, L layers, dirs 1 or 2.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from multis2s.model.dropout import dropout
 
 RECURRENCES = {"LSTM": torch.lstm, "GRU": torch.gru, "RNN_TANH": torch.rnn_tanh, "RNN_RELU": torch.rnn_relu}
 
@@ -53,7 +54,7 @@ def run_padded(rnn: nn.RNNBase, inputs: torch.Tensor, lengths: torch.Tensor) -> 
             outputs.append(_reorder(out, reverse) if flipped else out)
         layer_input = torch.cat(outputs, dim=2) if directions == 2 else outputs[0]  # (B, S, H·dirs)
         if rnn.dropout and rnn.training and layer < rnn.num_layers - 1:
-            layer_input = F.dropout(layer_input, rnn.dropout, training=True)
+            layer_input = dropout(layer_input, rnn.dropout)
     return layer_input * real.unsqueeze(2).to(layer_input.dtype), torch.stack(finals)
 
 

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from multis2s.model.dropout import dropout
+
 
 class LayerWeights(NamedTuple):
     """One layer's weights as views: ``known`` (G, E) for the projected-in-advance input (layer 0
@@ -86,7 +88,7 @@ class RecurrentSteps:
                 gates_in = projected if below is None else torch.addmm(projected, below, weights.extra.t())
             else:
                 if self.dropout:
-                    below = F.dropout(below, self.dropout, training=True)
+                    below = dropout(below, self.dropout)
                 gates_in = torch.addmm(weights.input_bias, below, weights.extra.t())
             below, new_cell = self._cell(gates_in, weights, hiddens[layer], cells[layer])
             new_hiddens.append(below)

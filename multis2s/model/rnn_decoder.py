@@ -10,7 +10,7 @@ weights, all steps run in one RNN call; with input feeding, one LSTM layer and a
 over one stream, the step loop is one autograd op (:mod:`multis2s.model.fused_attention_lstm`);
 anything else steps the recurrence from the module's weights (:mod:`multis2s.model.recurrent_step`),
 as search does. A search step of the fused configuration on the CPU is one call of the compiled
-step (:mod:`multis2s.model.native_loops`), where it is built.
+step (:mod:`multis2s.model.native`), where it is built.
 
 Shapes: B batch, T target steps, S_i source steps of stream i, E embedding, H hidden, L layers,
 Ds encoder final-state size, V vocabulary.
@@ -26,10 +26,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from multis2s.model import native
 from multis2s.model.attention import AdditiveAttention
 from multis2s.model.decoder import Attention, Decoder
+from multis2s.model.dropout import Dropout
 from multis2s.model.fused_attention_lstm import FusedAttentionLSTM
-from multis2s.model.native_loops import native_loops
 from multis2s.model.recurrent_step import RecurrentSteps
 from multis2s.model.streams import AttentionFactory, FusionKind, Memories, Streams, StreamAttention
 from multis2s.options import Nested
@@ -102,7 +103,7 @@ class RNNDecoder(Decoder):
         self.attention = StreamAttention(attention=attention, fusion=fusion, query_dim=hidden_dim,
                                          memory_dims=memory_dims)
         self.combine = nn.Linear(hidden_dim + self.attention.output_dim, hidden_dim)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.attach_output(hidden_dim=hidden_dim, tie_embeddings=tie_embeddings)
         self.bridge_hidden = Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge)
         self.bridge_cell = (Bridge(state_dim=state_dim, layers=layers, hidden_dim=hidden_dim, enabled=bridge)
@@ -169,13 +170,13 @@ class RNNDecoder(Decoder):
         return self.dropout(attentional), weights, state
 
     def _compiled_step(self, projected: torch.Tensor, memory: Memories) -> ModuleType | None:
-        """The compiled loops (:mod:`multis2s.model.native_loops`) where a search step of the fused
+        """The compiled loops (:mod:`multis2s.model.native`) where a search step of the fused
         configuration may take them: no gradient wanted, the CPU, float32 or float64, not traced
         for export."""
         if (torch.is_grad_enabled() or projected.device.type != "cpu" or torch.jit.is_tracing()
                 or projected.dtype not in (torch.float32, torch.float64) or not self.fusable(memory)):
             return None
-        return native_loops()
+        return native.compiled("attention_lstm")
 
     def _advance_compiled(self, compiled: ModuleType, projected: torch.Tensor, memory: Memories, state: RNNState
                           ) -> tuple[torch.Tensor, Attention, RNNState]:

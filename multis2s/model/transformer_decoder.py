@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from multis2s.model.decoder import Attention, Decoder
+from multis2s.model.dropout import Dropout
 from multis2s.model.masks import causal_mask
 from multis2s.model.multihead import MultiHeadAttention
 from multis2s.model.positions import sinusoidal_positions
@@ -49,10 +50,10 @@ class DecoderLayer(nn.Module):
         })
         self.fusion = ContextFusion(kind=fusion, context_dims=(model_dim,) * len(streams), query_dim=model_dim,
                                     output_dim=model_dim)
-        self.feed_forward = nn.Sequential(nn.Linear(model_dim, ff_dim), nn.ReLU(), nn.Dropout(dropout),
+        self.feed_forward = nn.Sequential(nn.Linear(model_dim, ff_dim), nn.ReLU(), Dropout(dropout),
                                           nn.Linear(ff_dim, model_dim))
         self.norms = nn.ModuleList(nn.LayerNorm(model_dim) for _ in range(3))
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(
         self,
@@ -120,7 +121,7 @@ class TransformerDecoder(Decoder):
             for _ in range(layers)
         )
         self.final_norm = nn.LayerNorm(model_dim)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.attach_output(hidden_dim=model_dim, tie_embeddings=tie_embeddings)
 
     def prepare(self, streams: Streams) -> Memories:

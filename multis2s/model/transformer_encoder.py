@@ -10,6 +10,7 @@ import math
 import torch
 from torch import nn
 
+from multis2s.model.dropout import Dropout
 from multis2s.model.multihead import MultiHeadAttention
 from multis2s.model.positions import sinusoidal_positions
 
@@ -21,10 +22,10 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.attention = MultiHeadAttention(query_dim=model_dim, memory_dim=model_dim, model_dim=model_dim,
                                             heads=heads, dropout=dropout)
-        self.feed_forward = nn.Sequential(nn.Linear(model_dim, ff_dim), nn.ReLU(), nn.Dropout(dropout),
+        self.feed_forward = nn.Sequential(nn.Linear(model_dim, ff_dim), nn.ReLU(), Dropout(dropout),
                                           nn.Linear(ff_dim, model_dim))
         self.norms = nn.ModuleList(nn.LayerNorm(model_dim) for _ in range(2))
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x (B, S, D), mask (B, S) True on real positions → (B, S, D)."""
@@ -47,7 +48,7 @@ class TransformerEncoderStack(nn.Module):
             EncoderLayer(model_dim=model_dim, heads=heads, ff_dim=ff_dim, dropout=dropout) for _ in range(layers)
         )
         self.norm = nn.LayerNorm(model_dim)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x (B, S, D) embedded inputs, mask (B, S) → (B, S, D), zero at padded positions."""

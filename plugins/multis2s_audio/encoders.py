@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import torch
 from torch import nn
 
+from multis2s.model.dropout import Dropout
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
 from multis2s.model.padded_recurrence import run_padded
@@ -63,7 +64,7 @@ class ConvLSTMEncoder(nn.Module):
         _check_positive(dict(channels=channels, hidden_dim=hidden_dim, layers=layers))
         _check_dropout(dropout)
         self.subsampling = ConvSubsampling(input_dim=input_dim, channels=channels, factor=subsampling)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.lstm = nn.LSTM(self.subsampling.output_dim, hidden_dim, num_layers=layers, batch_first=True,
                             bidirectional=True, dropout=dropout if layers > 1 else 0.0)
         self.output_dim = self.state_dim = 2 * hidden_dim
@@ -100,7 +101,7 @@ class PyramidalLSTMEncoder(nn.Module):
         self.pyramid = nn.ModuleList(
             nn.LSTM(4 * hidden_dim, hidden_dim, batch_first=True, bidirectional=True) for _ in range(levels)
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.output_dim = self.state_dim = 2 * hidden_dim
 
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:

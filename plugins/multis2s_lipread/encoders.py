@@ -18,6 +18,7 @@ from typing import Annotated
 import torch
 from torch import nn
 
+from multis2s.model.dropout import Dropout
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
 from multis2s.model.padded_recurrence import run_padded
@@ -69,7 +70,7 @@ class LipReadingEncoder(nn.Module):
             stages.append(BasicBlock(in_channels=previous, out_channels=channels, stride=2))
             previous = channels
         self.trunk = nn.Sequential(*stages, nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.rnn = nn.GRU(previous, hidden_dim, num_layers=layers, batch_first=True, bidirectional=True,
                           dropout=dropout if layers > 1 else 0.0)
         self.output_dim = 2 * hidden_dim

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import torch
 from torch import nn
 
+from multis2s.model.dropout import Dropout
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
 from multis2s.model.padded_recurrence import run_padded
@@ -44,7 +45,7 @@ class RNNEncoder(nn.Module):
         directions = 2 if bidirectional else 1
         self.output_dim = self.state_dim = hidden_dim * directions
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.rnn = CELLS[cell](embedding_dim, hidden_dim, num_layers=layers, batch_first=True,
                                bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0)
         self.directions = directions

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torchvision import models
 
+from multis2s.model.dropout import Dropout
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.positions import sinusoidal_positions
 from multis2s.ranges import DROPOUT, Range
@@ -88,7 +89,7 @@ class RegionMemory(nn.Module):
         self.dim = dim
         self.project = nn.Linear(feature_dim, dim) if output_dim is not None else nn.Identity()
         self.positions = GridPositions(kind=positions, rows=rows, columns=columns, dim=dim)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, features: torch.Tensor) -> EncoderOutput:
         """features (B, F, H', W') → memory (B, S, D), mask (B, S) all True, final_state (B, D)."""

@@ -16,7 +16,7 @@ import pytest
 import torch
 from torch.utils import cpp_extension
 
-from multis2s.model import native_loops as native
+from multis2s.model import native
 from multis2s.model.encoder import EncoderOutput, map_tensors
 from multis2s.model.fused_attention_lstm import FusedAttentionLSTM
 from multis2s.model.streams import Memories, Streams
@@ -157,29 +157,30 @@ def test_where_the_loops_cannot_be_built_one_warning_names_the_reason_and_python
     monkeypatch.setattr(cpp_extension, "load", no_compiler)
     native._built.cache_clear()
     try:
-        with pytest.warns(UserWarning, match=r"not available \(Error building extension .*c\+\+: not found\); "
-                                             r"using the Python loops"):
-            assert native.native_loops() is None
+        with pytest.warns(UserWarning, match=r"the decoder's step loops cannot be compiled \(Error building "
+                                             r"extension .*c\+\+: not found\); using its Python version"):
+            assert native.compiled("attention_lstm") is None
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # said once
-            assert native.native_loops() is None
+            assert native.compiled("attention_lstm") is None
             outputs_and_gradients(fused_inputs(torch.float64))
     finally:
         native._built.cache_clear()
 
 
 def test_loops_built_before_are_imported_without_pytorchs_build_tools(monkeypatch):
-    native.native_loops()
+    native.compiled("attention_lstm")
     monkeypatch.setattr(cpp_extension, "load", None)  # would fail if called
     native._built.cache_clear()
     try:
-        assert native.native_loops().__file__ == str(native.build_directory() / f"{native.NAME}.so")
+        assert native.compiled("attention_lstm").__file__ == str(
+            native.build_directory("attention_lstm") / "multis2s_attention_lstm.so")
     finally:
         native._built.cache_clear()
 
 
 def test_multis2s_native_0_turns_the_compiled_loops_off(monkeypatch):
     monkeypatch.setenv(native.SWITCH, "0")
-    assert native.native_loops() is None
+    assert native.compiled("attention_lstm") is None
     monkeypatch.setenv(native.SWITCH, "1")
-    assert native.native_loops() is not None
+    assert native.compiled("attention_lstm") is not None
