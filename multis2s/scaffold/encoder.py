@@ -14,6 +14,7 @@ from typing import Annotated
 import torch
 from torch import nn
 
+from multis2s.model.dropout import Dropout
 from multis2s.model.encoder import EncoderOutput
 from multis2s.model.masks import lengths_to_mask
 from multis2s.ranges import DROPOUT, Range
@@ -40,7 +41,7 @@ class $cls(nn.Module):
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         sizes = [embedding_dim] + [hidden_dim] * layers
         self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(sizes, sizes[1:]))
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)  # nn.Dropout's, with masks made faster on the CPU
 
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
         """inputs (B, S) token ids, lengths (B,) → memory (B, S, D), memory_mask (B, S), final_state (B, D)."""
