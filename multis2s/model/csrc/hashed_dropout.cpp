@@ -6,7 +6,7 @@
 // s + (i + 1)·γ (γ the golden-ratio increment) are at least round(p·2²⁴); kept elements are scaled
 // by 1 / (1 − p), the others are zero. No state, so the elements are split over the intra-op
 // threads freely and the backward pass remakes the forward's mask from the seed. PyTorch's own CPU
-// dropout draws every mask element from one Mersenne twister in turn, some thirty times slower
+// dropout draws every mask element from one Mersenne twister in turn, several times slower
 // (BENCHMARKS.md, issue 10).
 
 #include <torch/extension.h>
