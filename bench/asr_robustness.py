@@ -1,7 +1,7 @@
 """Robustness of a speech run: WER and CER on held-out voices at other speaking rates and under noise.
 
     python bench/asr_robustness.py RUN_DIR [--sentences 120] [--beam N] [--conditions ordinary fast ...]
-                                   [--ctc-weight W | --ctc-greedy] [--by-voice]
+                                   [--ctc-weight W | --ctc-greedy] [--by-voice] [--checkpoint NAME]
 
 Sentences of the run's grammar are spoken by the held-out test voices (eSpeak variants
 ``multis2s_speech.speakers.TEST_VARIANTS`` with every English accent, which no training split
@@ -190,10 +190,12 @@ def main() -> None:
                              "only) instead of the run's search")
     parser.add_argument("--ctc-greedy", action="store_true", help="a model with a CTC head: the CTC head's best path")
     parser.add_argument("--by-voice", action="store_true", help="a WER column per held-out voice variant too")
+    parser.add_argument("--checkpoint", default="best",
+                        help="which checkpoint, as multis2s evaluate takes it: best (default), last, average, …")
     args = parser.parse_args()
     if args.sentences < BABBLE_TALKERS + 1:
         parser.error(f"--sentences must be at least {BABBLE_TALKERS + 1} (babble takes three others)")
-    run = Run.from_folder(args.run)
+    run = Run.from_folder(args.run, args.checkpoint)
     modalities = sorted(p.modality for p in run.streams.pipelines.values())
     if modalities not in (["audio"], ["audio", "video"]):
         raise ConfigError(f"{args.run}: not a speech run (one audio stream) or an audio-visual run (an audio and a "
@@ -207,7 +209,7 @@ def main() -> None:
     synthesis, decoding = time.perf_counter() - started, time.process_time()
     searched = ("CTC greedy" if args.ctc_greedy else f"beam {args.beam or 'of the run'}"
                 + ("" if args.ctc_weight is None else f", CTC weight {args.ctc_weight}"))
-    print(f"{args.run}: {args.sentences} {grammar} sentences per condition, held-out "
+    print(f"{args.run} ({args.checkpoint}): {args.sentences} {grammar} sentences per condition, held-out "
           f"{'speakers (voice and face)' if audio_visual else 'voices'}, {searched}\n")
     extra = ["video missing", "audio silent"] if audio_visual else []
     variants = sorted({voice_variant(s.voice) for s in speakers_for_split("test")}) if args.by_voice else []

@@ -115,6 +115,24 @@ def test_speed_factors_are_steps_of_a_twentieth_inside_the_range():
     assert conditions(speed_range=(0.93, 1.07)).speed_factors == (0.95, 1.0, 1.05)
 
 
+def test_each_speed_factor_builds_its_resampling_filter_once(monkeypatch):
+    import multis2s_speech.audio_io as audio_io
+
+    built = []
+    resample = audio_io.torchaudio.transforms.Resample
+
+    def counted(orig_freq, new_freq):
+        built.append(orig_freq)
+        return resample(orig_freq, new_freq)
+
+    monkeypatch.setattr(audio_io.torchaudio.transforms, "Resample", counted)
+    speech = torch.from_numpy(tone(0.05, 300)).float()
+    made = conditions(speed_range=(0.6, 1.6))  # 21 factors, 20 of them resample
+    for seed in range(400):
+        made(speech, seed=seed, talkers=None, pool_size=0)
+    assert sorted(built) == sorted({round(RATE * f) for f in made.speed_factors if f != 1.0})
+
+
 def test_the_same_seed_gives_the_same_clip_and_another_seed_another(tmp_path):
     examples = clips(tmp_path)
     pipeline = AudioPipeline(speed_range=(0.6, 1.6), babble_snr_db=(0, 10), coloured_noise_snr_db=(0, 10),
