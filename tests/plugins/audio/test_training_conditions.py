@@ -17,6 +17,7 @@ from multis2s.data.example import Example
 from multis2s.data.loader import EpochBatches, ExampleTensors, example_seed, make_loader
 from multis2s.data.streams import SourceStreams
 from multis2s.errors import ConfigError
+from multis2s_speech import audio_io
 from multis2s_speech.audio_io import Resamplers
 from multis2s_speech.speakers import speakers_for_split
 from multis2s_audio import datasets
@@ -116,8 +117,6 @@ def test_speed_factors_are_steps_of_a_twentieth_inside_the_range():
 
 
 def test_each_speed_factor_builds_its_resampling_filter_once(monkeypatch):
-    import multis2s_speech.audio_io as audio_io
-
     built = []
     resample = audio_io.torchaudio.transforms.Resample
 
