@@ -132,6 +132,15 @@ def test_each_speed_factor_builds_its_resampling_filter_once(monkeypatch):
     assert sorted(built) == sorted({round(RATE * f) for f in made.speed_factors if f != 1.0})
 
 
+def test_resampling_filters_beyond_the_kept_taps_are_dropped_oldest_first(monkeypatch):
+    pairs = [(RATE * k // 20, RATE) for k in (14, 15, 17)]
+    monkeypatch.setattr(audio_io, "MAX_CACHED_TAPS", sum(audio_io.resampling_cost(*p) for p in pairs[1:]))
+    resamplers, speech = Resamplers(), torch.from_numpy(tone(0.05, 300)).float()
+    for orig, new in pairs:
+        resamplers(speech, orig_rate=orig, new_rate=new)
+    assert list(resamplers.transforms) == pairs[1:]
+
+
 def test_the_same_seed_gives_the_same_clip_and_another_seed_another(tmp_path):
     examples = clips(tmp_path)
     pipeline = AudioPipeline(speed_range=(0.6, 1.6), babble_snr_db=(0, 10), coloured_noise_snr_db=(0, 10),
