@@ -131,10 +131,10 @@ class ExampleTensors(TorchDataset):
 
 def pad_ids(sequences: list[list[int]]) -> torch.Tensor:
     """Id lists → (B, T_max) long tensor padded with PAD ((0, 2) when there are none)."""
-    out = torch.full((len(sequences), max((len(s) for s in sequences), default=2)), PAD_ID, dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        out[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    return out
+    if not sequences:
+        return torch.full((0, 2), PAD_ID, dtype=torch.long)
+    width = max(len(s) for s in sequences)
+    return torch.tensor([s + [PAD_ID] * (width - len(s)) for s in sequences], dtype=torch.long)
 
 
 class EpochBatches:

@@ -1,7 +1,8 @@
 """The project's compiled CPU kernels (``csrc/<kernel>.cpp``), each built once.
 
 - ``attention_lstm``: the fused LSTM decoder's step loops (:mod:`multis2s.model.fused_attention_lstm`);
-- ``hashed_dropout``: dropout with hashed masks (:mod:`multis2s.model.dropout`).
+- ``hashed_dropout``: dropout with hashed masks (:mod:`multis2s.model.dropout`);
+- ``lstm_directions``: a bidirectional LSTM layer's directions at once (:mod:`multis2s.model.lstm_directions`).
 
 PyTorch's C++ extension tools compile a source with the machine's C++ compiler and ninja the
 first time it is needed (about a minute each; ``make install`` does it ahead), into a folder
@@ -30,7 +31,8 @@ from typing import Iterator
 import torch
 
 SOURCES = Path(__file__).with_name("csrc")
-KERNELS = {"attention_lstm": "the decoder's step loops", "hashed_dropout": "the dropout kernel"}
+KERNELS = {"attention_lstm": "the decoder's step loops", "hashed_dropout": "the dropout kernel",
+           "lstm_directions": "the LSTM directions kernel"}
 SWITCH = "MULTIS2S_NATIVE"
 
 

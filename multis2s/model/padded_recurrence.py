@@ -10,6 +10,9 @@ over the padded batch, the path PyTorch runs fastest:
 - backward direction: each row's real steps are reversed in place (padding stays at the end),
   run forward, and reversed back.
 
+A bidirectional float32 LSTM on the CPU with more than one intra-op thread runs both directions
+of a layer at once, one thread each (:mod:`multis2s.model.lstm_directions`), with the same values.
+
 Outputs beyond each row's length are zeros and final states are taken at each row's last real
 step, as with packing; the module's own parameters are used, so checkpoints are unchanged.
 Between layers the module's dropout applies to the padded outputs (another draw of the random
@@ -23,6 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from multis2s.model import lstm_directions
 from multis2s.model.dropout import dropout
 
 RECURRENCES = {"LSTM": torch.lstm, "GRU": torch.gru, "RNN_TANH": torch.rnn_tanh, "RNN_RELU": torch.rnn_relu}
@@ -44,14 +48,18 @@ def run_padded(rnn: nn.RNNBase, inputs: torch.Tensor, lengths: torch.Tensor) -> 
     rows, last = torch.arange(batch, device=inputs.device), lengths - 1
     directions = 2 if rnn.bidirectional else 1
     layer_input, finals = inputs, []
+    together = lstm_directions.usable(rnn, inputs)
     for layer in range(rnn.num_layers):
+        layer_inputs = [layer_input] + ([_reorder(layer_input, reverse)] if directions == 2 else [])  # (B, S, ·) each
+        if together:
+            outs = lstm_directions.run_directions(rnn, layer, layer_inputs)
+        else:
+            outs = [_one_layer(rnn, x, f"_l{layer}{'_reverse' if direction else ''}")
+                    for direction, x in enumerate(layer_inputs)]
         outputs = []
-        for direction in range(directions):
-            flipped = direction == 1
-            x = _reorder(layer_input, reverse) if flipped else layer_input
-            out = _one_layer(rnn, x, f"_l{layer}{'_reverse' if flipped else ''}")  # (B, S, H)
+        for direction, out in enumerate(outs):  # each (B, S, H)
             finals.append(out[rows, last])  # (B, H)
-            outputs.append(_reorder(out, reverse) if flipped else out)
+            outputs.append(_reorder(out, reverse) if direction else out)
         layer_input = torch.cat(outputs, dim=2) if directions == 2 else outputs[0]  # (B, S, H·dirs)
         if rnn.dropout and rnn.training and layer < rnn.num_layers - 1:
             layer_input = dropout(layer_input, rnn.dropout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Callable
 
 import torch
+from torch.nn.utils.rnn import pad_sequence
 
 from multis2s.data.example import Example
 from multis2s.data.target import Tokenizer, fit_tokenizer, load_tokenizer_state, tokenizer_state
@@ -85,11 +86,8 @@ class TextPipeline:
         return torch.tensor(ids or [UNK_ID], dtype=torch.long)
 
     def collate(self, items: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        lengths = torch.tensor([len(t) for t in items], dtype=torch.long)
-        batch = torch.full((len(items), int(lengths.max())), PAD_ID, dtype=torch.long)
-        for row, item in enumerate(items):
-            batch[row, : len(item)] = item
-        return batch, lengths  # (B, S), (B,)
+        lengths = torch.tensor([t.shape[0] for t in items], dtype=torch.long)
+        return pad_sequence(items, batch_first=True, padding_value=PAD_ID), lengths  # (B, S), (B,)
 
     def labels(self, example: Example) -> list[str]:
         return self.tokens(example.source) or ["<unk>"]
