@@ -164,7 +164,9 @@ class Run:
         processes = processes_from_environment(self.device)
         self.device = processes.device(self.device)
         try:
-            return self._train(processes, resume=resume, force=force)
+            finished = self._train(processes, resume=resume, force=force)
+            processes.wait_for_all()  # a process that tore the group down while another still used it aborted
+            return finished
         finally:
             processes.close()
 
