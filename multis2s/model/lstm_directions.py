@@ -10,8 +10,9 @@ The compiled kernel (``csrc/lstm_directions.cpp``, :mod:`multis2s.model.native`)
 direction, the oneDNN LSTM layer that ``torch.lstm`` itself calls on the CPU, so outputs and
 gradients are those of ``torch.lstm`` to the last bit when each direction gets one thread. With
 more threads than directions, each direction's batch rows are split into parts too (weight
-gradients summed over the parts). Where the kernel or oneDNN is not there, or the layer is not a
-float32 CPU LSTM with biases, :func:`usable` says so and the caller runs ``torch.lstm``.
+gradients summed over the parts). Where the kernel or oneDNN is not there, the layer is not a
+float32 CPU LSTM with biases, or CPU autocast is on, :func:`usable` says so and the caller runs
+``torch.lstm``.
 
 Shapes: B batch, S steps, E input size, H hidden size, D directions.
 """
@@ -31,7 +32,8 @@ def usable(rnn: nn.RNNBase, inputs: torch.Tensor) -> bool:
     return (rnn.mode == "LSTM" and rnn.bidirectional and rnn.bias and not rnn.proj_size
             and inputs.device.type == "cpu" and inputs.dtype == torch.float32
             and torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
-            and torch.get_num_threads() > 1 and not torch.compiler.is_compiling() and _kernel() is not None)
+            and torch.get_num_threads() > 1 and not torch.is_autocast_enabled("cpu")
+            and not torch.compiler.is_compiling() and _kernel() is not None)
 
 
 def run_directions(rnn: nn.RNNBase, layer: int, inputs: list[torch.Tensor]) -> list[torch.Tensor]:

@@ -94,7 +94,8 @@ def test_an_output_without_a_gradient_gets_zeros():
     assert torch.equal(gradient, expected)
 
 
-@pytest.mark.parametrize("case", ["one thread", "unidirectional", "gru", "float64", "no biases", "oneDNN off"])
+@pytest.mark.parametrize("case", ["one thread", "unidirectional", "gru", "float64", "no biases", "oneDNN off",
+                                  "autocast"])
 def test_where_it_does_not_apply_torch_lstm_does_the_work(case, monkeypatch):
     rnn, inputs = layer(1)
     count = 2
@@ -108,11 +109,12 @@ def test_where_it_does_not_apply_torch_lstm_does_the_work(case, monkeypatch):
         rnn, inputs = rnn.double(), inputs.double()
     elif case == "no biases":
         rnn = nn.LSTM(5, 8, batch_first=True, bidirectional=True, bias=False)
-    else:
+    elif case == "oneDNN off":
         monkeypatch.setattr(torch.backends.mkldnn, "enabled", False)
-    with threads(count):
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=case == "autocast")
+    with threads(count), autocast:
         assert not lstm_directions.usable(rnn, inputs)
-        assert lstm_directions.usable(layer(1)[0], layer(1)[1]) == (case != "one thread" and case != "oneDNN off")
+        assert lstm_directions.usable(*layer(1)) == (case in ("unidirectional", "gru", "float64", "no biases"))
 
 
 def test_multis2s_native_0_turns_it_off(monkeypatch):
