@@ -171,6 +171,7 @@ class TrainConfig:
     max_bad_steps: Annotated[int, Range(ge=1)] = 20
     keep_checkpoints: Annotated[int, Range(ge=1)] | None = None
     amp: bool = True
+    cpu_bf16: bool = False
     compile: bool = False
     progress: bool = True
     tensorboard: bool = True

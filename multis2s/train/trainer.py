@@ -30,7 +30,7 @@ from multis2s.data.batching import bucketed_batches
 from multis2s.data.example import Example
 from multis2s.data.loader import Batch, EpochBatches, ExampleTensors, example_seed, make_loader
 from multis2s.data.vocabulary import PAD_ID
-from multis2s.device import autocast, grad_scaler
+from multis2s.device import autocast, check_cpu_bf16, grad_scaler
 from multis2s.distributed import Processes
 from multis2s.errors import TrainingError
 from multis2s.evaluation import Decoded, decode, metric_direction, score
@@ -116,6 +116,7 @@ class Trainer:
             random.seed(self.config.seed * 1_000_003 + processes.rank)
         self.optimizer = _optimizer(parts)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, self.config.train))
+        check_cpu_bf16(device, self.config.train.cpu_bf16)
         self.scaler = grad_scaler(device, self.config.train.amp)
         self.progress = Progress()
         self.tensors = ExampleTensors(train, parts.streams, parts.target, train=True,
@@ -207,7 +208,7 @@ class Trainer:
             return Update(0.0, 0, False, True, stops > 0, saves > 0)
         batch = batch.to(self.device)
         self.model.train()
-        with autocast(self.device, train.amp):
+        with autocast(self.device, train.amp, train.cpu_bf16):
             prediction = self.forward(batch.sources, batch.source_lengths, batch.targets_in,
                                       teacher_forcing_ratio(self.progress.step, train))
         smoothing, vocab_size = train.label_smoothing, len(self.parts.target.vocabulary)

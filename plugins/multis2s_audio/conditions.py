@@ -4,7 +4,8 @@ Speed perturbation resamples the waveform by a factor drawn from a range (steps 
 :data:`SPEED_STEP`, so every resampling filter stays small): f plays the clip f times faster,
 (N,) → (≈ N / f,), pitch moving with it. Then, unless the clip is one of the ``clean_share``
 left clean, it gets babble (1–3 other training utterances spoken at once) or white or pink noise,
-at an SNR drawn from that corruption's range; with both configured, one of the two, equally likely.
+at an SNR drawn from that corruption's range; with both configured, one of the two, equally likely
+or, with ``babble_share``, babble for that share of the corrupted clips.
 Each babble talker starts at a random point of its clip, or, for a ``babble_from_start`` share of
 the babbled clips, every talker starts with the clip (several people starting to speak at once:
 sentences of one grammar then put words of the same kind over each other).
@@ -78,7 +79,8 @@ class TrainingConditions:
     def __init__(self, *, sample_rate: int, speed_range: tuple[float, float] | None,
                  babble_snr_db: tuple[float, float] | None, babble_talkers: tuple[int, int],
                  coloured_noise_snr_db: tuple[float, float] | None, noise_colours: tuple[str, ...],
-                 clean_share: float, resamplers: Resamplers, babble_from_start: float = 0.0) -> None:
+                 clean_share: float, resamplers: Resamplers, babble_from_start: float = 0.0,
+                 babble_share: float | None = None) -> None:
         for name, value in (("speed_range", speed_range), ("babble_snr_db", babble_snr_db),
                             ("babble_talkers", babble_talkers), ("coloured_noise_snr_db", coloured_noise_snr_db)):
             _check_range(name, value)
@@ -101,13 +103,18 @@ class TrainingConditions:
             raise ValueError(f"babble_from_start must be in [0, 1], got {babble_from_start}")
         if babble_from_start and babble_snr_db is None:
             raise ValueError("babble_from_start is a share of the babbled clips: set babble_snr_db too")
+        if babble_share is not None and not 0.0 <= babble_share <= 1.0:
+            raise ValueError(f"babble_share must be in [0, 1], got {babble_share}")
+        if babble_share is not None and (babble_snr_db is None or coloured_noise_snr_db is None):
+            raise ValueError("babble_share splits the corrupted clips between babble and coloured noise: "
+                             "set babble_snr_db and coloured_noise_snr_db")
         if clean_share and babble_snr_db is None and coloured_noise_snr_db is None:
             raise ValueError("clean_share is the share of clips left without babble or noise: "
                              "set babble_snr_db or coloured_noise_snr_db too")
         self.sample_rate, self.resamplers = sample_rate, resamplers
         self.babble_snr_db, self.babble_talkers = babble_snr_db, tuple(babble_talkers)
         self.coloured_noise_snr_db, self.noise_colours = coloured_noise_snr_db, tuple(noise_colours)
-        self.clean_share, self.babble_from_start = clean_share, babble_from_start
+        self.clean_share, self.babble_from_start, self.babble_share = clean_share, babble_from_start, babble_share
 
     @property
     def active(self) -> bool:
@@ -124,7 +131,10 @@ class TrainingConditions:
                  if snr is not None]
         if not kinds or float(torch.rand((), generator=generator)) < self.clean_share:
             return waveform.clone()
-        kind = kinds[int(torch.randint(len(kinds), (), generator=generator))]
+        if self.babble_share is None:  # the draw that configs without babble_share have always made
+            kind = kinds[int(torch.randint(len(kinds), (), generator=generator))]
+        else:
+            kind = "babble" if float(torch.rand((), generator=generator)) < self.babble_share else "noise"
         low, high = self.babble_snr_db if kind == "babble" else self.coloured_noise_snr_db
         snr_db = low + (high - low) * float(torch.rand((), generator=generator))
         if kind == "babble":

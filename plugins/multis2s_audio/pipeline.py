@@ -33,8 +33,9 @@ class AudioPipeline:
     factors (steps of 0.05; not with speed_perturb); babble_snr_db: [low, high] SNR of babble made
     of ``babble_talkers`` [min, max] other training utterances, which all start with the clip in a
     ``babble_from_start`` share of the babbled clips; coloured_noise_snr_db: [low, high]
-    SNR of noise of one of ``noise_colours``; clean_share: the share of clips left without babble
-    or coloured noise. cache_features: keep the features of un-augmented audio
+    SNR of noise of one of ``noise_colours``; babble_share: with both, the share of corrupted clips
+    that get babble rather than noise (null: half); clean_share: the share of clips left without
+    babble or coloured noise. cache_features: keep the features of un-augmented audio
     in memory after the first load (about 32 KB per second of audio at F = 80; one cache per
     data-loader worker). max_seconds: longer clips are a data error (null = no limit).
     file_sample_rates: [low, high] sample rates accepted in audio files. Both are checked from the
@@ -65,6 +66,7 @@ class AudioPipeline:
         babble_snr_db: tuple[float, float] | None = None,
         babble_talkers: Annotated[tuple[int, int], Range(ge=1)] = (1, 3),
         babble_from_start: Annotated[float, PROBABILITY] = 0.0,
+        babble_share: Annotated[float, PROBABILITY] | None = None,
         coloured_noise_snr_db: tuple[float, float] | None = None,
         noise_colours: tuple[Literal["white", "pink"], ...] = NOISE_COLOURS,
         clean_share: Annotated[float, PROBABILITY] = 0.0,
@@ -94,7 +96,7 @@ class AudioPipeline:
             babble_talkers=tuple(babble_talkers),
             coloured_noise_snr_db=None if coloured_noise_snr_db is None else tuple(coloured_noise_snr_db),
             noise_colours=tuple(noise_colours), clean_share=clean_share, resamplers=resamplers,
-            babble_from_start=babble_from_start)
+            babble_from_start=babble_from_start, babble_share=babble_share)
         self.talkers: list[Example] = []  # the babble's source: the training examples
         self.talker_positions: dict[str, int] = {}
         self.sample_rate = sample_rate

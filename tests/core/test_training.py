@@ -9,10 +9,13 @@ import threading
 
 import pytest
 import torch
+from torch.nn.modules.module import register_module_forward_hook
 
+from multis2s import device
 from multis2s.checkpoint import Checkpoint
 from multis2s.cli import main
 from multis2s.config import TrainConfig
+from multis2s.device import cpu_has_native_bf16
 from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
 
 
@@ -164,3 +167,35 @@ def test_step_checkpoints_are_kept_and_the_last_ones_average_into_one_that_evalu
     assert "exact_match" in json.loads(capsys.readouterr().out)["metrics"]
     assert main(["evaluate", str(run), "--checkpoint", "nothing"]) == 2
     assert "no checkpoint 'nothing'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_cpu_bf16_runs_the_training_layers_in_bf16_and_keeps_the_weights_float32(tiny_config, tmp_path, cpu_bf16):
+    """``train.cpu_bf16``: the training forward's linear layers run in bf16 (off: float32); weights and
+    the learning stay float32 and the loss falls as in float32."""
+    if cpu_bf16 and not cpu_has_native_bf16():
+        pytest.skip("this CPU has neither AVX512-BF16 nor AMX")
+    seen = set()
+
+    def record_linear_outputs(module, inputs, output):
+        if isinstance(module, torch.nn.Linear) and module.training and torch.is_grad_enabled():
+            seen.add(output.dtype)
+
+    run = tmp_path / "run"
+    handle = register_module_forward_hook(record_linear_outputs)
+    try:
+        assert main(["train", str(tiny_config), "-o", str(run), "train.max_steps=60", "train.validate_every=30",
+                     f"train.cpu_bf16={str(cpu_bf16).lower()}"]) == 0
+    finally:
+        handle.remove()
+    assert seen == {torch.bfloat16 if cpu_bf16 else torch.float32}
+    assert {weights.dtype for weights in _weights(run).values() if weights.is_floating_point()} == {torch.float32}
+    train_losses = [r["loss"] for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+                    if r["split"] == "train"]
+    assert train_losses[-1] < train_losses[0] * 0.8
+
+
+def test_cpu_bf16_on_a_cpu_without_native_bf16_is_a_config_error(tiny_config, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(device, "cpu_has_native_bf16", lambda: False)
+    assert main(["train", str(tiny_config), "-o", str(tmp_path / "run"), "train.cpu_bf16=true"]) == 2
+    assert "train.cpu_bf16: this CPU has neither AVX512-BF16 nor AMX" in capsys.readouterr().err

@@ -91,6 +91,21 @@ def test_babble_from_start_makes_every_talker_start_with_the_clip(from_start):
     assert starts == [from_start == 1.0] * 8
 
 
+@pytest.mark.parametrize("share", [None, 0.0, 0.75, 1.0])
+def test_babble_share_is_the_share_of_corrupted_clips_that_get_babble(share):
+    speech = torch.from_numpy(tone(0.5, 300)).float()
+    talker = torch.from_numpy(tone(0.5, 700, 3)).float()
+    made = conditions(babble_snr_db=(5.0, 5.0), babble_talkers=(1, 1), coloured_noise_snr_db=(5.0, 5.0),
+                      babble_share=share)
+    babbled = []
+    for seed in range(400):
+        spoken = []
+        made(speech, seed=seed, talkers=lambda index: spoken.append(index) or talker, pool_size=1)
+        babbled.append(bool(spoken))
+    expected = 0.5 if share is None else share
+    assert abs(sum(babbled) / len(babbled) - expected) < 0.06
+
+
 def test_pink_noise_has_more_power_at_low_frequencies():
     spectrum = torch.fft.rfft(pink_noise(RATE, torch.Generator().manual_seed(0))).abs().square()
     assert spectrum[1:200].mean() > 20 * spectrum[-200:].mean()
@@ -241,6 +256,9 @@ def test_training_loader_seeds_each_example_by_run_seed_epoch_and_index(tmp_path
     ({"clean_share": 0.2}, "set babble_snr_db or coloured_noise_snr_db too"),
     ({"babble_from_start": 0.5}, "babble_from_start is a share of the babbled clips: set babble_snr_db too"),
     ({"babble_from_start": 2.0}, "babble_from_start: must be in [0, 1]"),
+    ({"babble_share": 1.5, "babble_snr_db": [0, 20], "coloured_noise_snr_db": [0, 30]}, "babble_share: must be in [0, 1]"),
+    ({"babble_share": 0.7, "babble_snr_db": [0, 20]},
+     "babble_share splits the corrupted clips between babble and coloured noise: set babble_snr_db and"),
 ])
 def test_bad_condition_options_are_config_errors_naming_the_key(bad, message):
     with pytest.raises(ConfigError) as error:
