@@ -15,7 +15,6 @@ from multis2s import device
 from multis2s.checkpoint import Checkpoint
 from multis2s.cli import main
 from multis2s.config import TrainConfig
-from multis2s.device import cpu_has_native_bf16
 from multis2s.train.schedule import lr_factor, teacher_forcing_ratio
 
 
@@ -173,7 +172,7 @@ def test_step_checkpoints_are_kept_and_the_last_ones_average_into_one_that_evalu
 def test_cpu_bf16_runs_the_training_layers_in_bf16_and_keeps_the_weights_float32(tiny_config, tmp_path, cpu_bf16):
     """``train.cpu_bf16``: the training forward's linear layers run in bf16 (off: float32); weights and
     the learning stay float32 and the loss falls as in float32."""
-    if cpu_bf16 and not cpu_has_native_bf16():
+    if cpu_bf16 and not device.cpu_has_native_bf16():
         pytest.skip("this CPU has neither AVX512-BF16 nor AMX")
     seen = set()
 
