@@ -2,7 +2,10 @@
 
 Speed perturbation resamples the waveform by a factor drawn from a range (steps of
 :data:`SPEED_STEP`, so every resampling filter stays small): f plays the clip f times faster,
-(N,) → (≈ N / f,), pitch moving with it. Then, unless the clip is one of the ``clean_share``
+(N,) → (≈ N / f,), pitch moving with it. A ``whisper_share`` of the clips is then whispered
+(:func:`multis2s_audio.whisper.whispered`: the voicing replaced by noise under the clip's spectral
+envelope, tilted up by a slope drawn from ``whisper_tilt_db``, as a whisper lacks the voice's falling
+source spectrum). Then, unless the clip is one of the ``clean_share``
 left clean, it gets babble (1–3 other training utterances spoken at once) or white or pink noise,
 at an SNR drawn from that corruption's range; with both configured, one of the two, equally likely
 or, with ``babble_share``, babble for that share of the corrupted clips.
@@ -24,6 +27,7 @@ from typing import Callable
 
 import torch
 
+from multis2s_audio.whisper import whispered
 from multis2s_speech.audio_io import Resamplers
 
 SPEED_STEP = 0.05
@@ -80,9 +84,11 @@ class TrainingConditions:
                  babble_snr_db: tuple[float, float] | None, babble_talkers: tuple[int, int],
                  coloured_noise_snr_db: tuple[float, float] | None, noise_colours: tuple[str, ...],
                  clean_share: float, resamplers: Resamplers, babble_from_start: float = 0.0,
-                 babble_share: float | None = None) -> None:
+                 babble_share: float | None = None, whisper_share: float = 0.0,
+                 whisper_tilt_db: tuple[float, float] = (0.0, 6.0)) -> None:
         for name, value in (("speed_range", speed_range), ("babble_snr_db", babble_snr_db),
-                            ("babble_talkers", babble_talkers), ("coloured_noise_snr_db", coloured_noise_snr_db)):
+                            ("babble_talkers", babble_talkers), ("coloured_noise_snr_db", coloured_noise_snr_db),
+                            ("whisper_tilt_db", whisper_tilt_db)):
             _check_range(name, value)
         self.speed_factors: tuple[float, ...] = ()
         if speed_range is not None:
@@ -108,6 +114,8 @@ class TrainingConditions:
         if babble_share is not None and (babble_snr_db is None or coloured_noise_snr_db is None):
             raise ValueError("babble_share splits the corrupted clips between babble and coloured noise: "
                              "set babble_snr_db and coloured_noise_snr_db")
+        if not 0.0 <= whisper_share <= 1.0:
+            raise ValueError(f"whisper_share must be in [0, 1], got {whisper_share}")
         if clean_share and babble_snr_db is None and coloured_noise_snr_db is None:
             raise ValueError("clean_share is the share of clips left without babble or noise: "
                              "set babble_snr_db or coloured_noise_snr_db too")
@@ -115,10 +123,12 @@ class TrainingConditions:
         self.babble_snr_db, self.babble_talkers = babble_snr_db, tuple(babble_talkers)
         self.coloured_noise_snr_db, self.noise_colours = coloured_noise_snr_db, tuple(noise_colours)
         self.clean_share, self.babble_from_start, self.babble_share = clean_share, babble_from_start, babble_share
+        self.whisper_share, self.whisper_tilt_db = whisper_share, tuple(whisper_tilt_db)
 
     @property
     def active(self) -> bool:
-        return bool(self.speed_factors) or self.babble_snr_db is not None or self.coloured_noise_snr_db is not None
+        return (bool(self.speed_factors) or bool(self.whisper_share) or self.babble_snr_db is not None
+                or self.coloured_noise_snr_db is not None)
 
     def __call__(self, waveform: torch.Tensor, *, seed: int, talkers: Callable[[int], torch.Tensor],
                  pool_size: int) -> torch.Tensor:
@@ -127,6 +137,10 @@ class TrainingConditions:
         if self.speed_factors:
             factor = self._speed_factor(generator)
             waveform = self.resamplers(waveform, orig_rate=round(self.sample_rate * factor), new_rate=self.sample_rate)
+        if self.whisper_share and float(torch.rand((), generator=generator)) < self.whisper_share:
+            low, high = self.whisper_tilt_db  # drawn only when asked for: other configs keep their draws
+            tilt = low + (high - low) * float(torch.rand((), generator=generator))
+            waveform = whispered(waveform, generator, self.sample_rate, tilt)
         kinds = [kind for kind, snr in (("babble", self.babble_snr_db), ("noise", self.coloured_noise_snr_db))
                  if snr is not None]
         if not kinds or float(torch.rand((), generator=generator)) < self.clean_share:

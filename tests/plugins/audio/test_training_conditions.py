@@ -106,6 +106,27 @@ def test_babble_share_is_the_share_of_corrupted_clips_that_get_babble(share):
     assert abs(sum(babbled) / len(babbled) - expected) < 0.06
 
 
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_whisper_share_is_the_share_of_clips_whispered_at_their_own_power(share):
+    speech = torch.from_numpy(tone(0.5, 300)).float()
+    made = conditions(whisper_share=share)
+    assert made.active == bool(share)
+    clips = [made(speech, seed=seed, talkers=None, pool_size=0) for seed in range(300)]
+    whispered = [not torch.equal(clip, speech) for clip in clips]
+    assert abs(sum(whispered) / len(whispered) - share) < 0.06
+    assert all(mean_power(clip) == pytest.approx(mean_power(speech), rel=1e-3) for clip in clips)
+
+
+def test_a_whispered_clip_is_whispered_before_its_noise():
+    speech = torch.from_numpy(tone(0.5, 300)).float()
+    whispered_only = conditions(whisper_share=1.0)(speech, seed=3, talkers=None, pool_size=0)
+    noisy = conditions(whisper_share=1.0, coloured_noise_snr_db=(0.0, 0.0))(speech, seed=3, talkers=None,
+                                                                             pool_size=0)
+    assert torch.equal(whispered_only, conditions(whisper_share=1.0, coloured_noise_snr_db=(0.0, 0.0),
+                                                  clean_share=1.0)(speech, seed=3, talkers=None, pool_size=0))
+    assert mean_power(noisy - whispered_only) == pytest.approx(mean_power(speech), rel=1e-3)  # 0 dB
+
+
 def test_pink_noise_has_more_power_at_low_frequencies():
     spectrum = torch.fft.rfft(pink_noise(RATE, torch.Generator().manual_seed(0))).abs().square()
     assert spectrum[1:200].mean() > 20 * spectrum[-200:].mean()
@@ -257,6 +278,8 @@ def test_training_loader_seeds_each_example_by_run_seed_epoch_and_index(tmp_path
     ({"babble_from_start": 0.5}, "babble_from_start is a share of the babbled clips: set babble_snr_db too"),
     ({"babble_from_start": 2.0}, "babble_from_start: must be in [0, 1]"),
     ({"babble_share": 1.5, "babble_snr_db": [0, 20], "coloured_noise_snr_db": [0, 30]}, "babble_share: must be in [0, 1]"),
+    ({"whisper_share": -0.1}, "whisper_share: must be in [0, 1]"),
+    ({"whisper_share": 0.2, "whisper_tilt_db": [6, 0]}, "whisper_tilt_db must be [low, high]"),
     ({"babble_share": 0.7, "babble_snr_db": [0, 20]},
      "babble_share splits the corrupted clips between babble and coloured noise: set babble_snr_db and"),
 ])
