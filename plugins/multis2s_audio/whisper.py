@@ -6,7 +6,8 @@ pulses. :func:`whispered` makes one from any clip in the short-time Fourier doma
 1. the log magnitude of each frame (32 ms, hop 16 ms at 16 kHz) is liftered to its first
    :data:`ENVELOPE_QUEFRENCY_S` of quefrency, which keeps the formants and drops the harmonics of
    any pitch below 1 / ENVELOPE_QUEFRENCY_S (about 500 Hz);
-2. white noise's short-time spectrum is scaled by that envelope, and transformed back;
+2. white noise's short-time spectrum is scaled by that envelope, tilted by a slope in dB per
+   octave around :data:`TILT_PIVOT_HZ`, and transformed back;
 3. the result is scaled to the clip's mean power.
 
 Shapes: N samples (mono float32) in, N out.
@@ -25,7 +26,9 @@ ENVELOPE_QUEFRENCY_S = 0.002
 voices up to 400 Hz, so its harmonics fall outside."""
 LOG_FLOOR = 1e-6
 TILT_PIVOT_HZ = 1000.0
+"""The tilt leaves this frequency's gain as it is."""
 TILT_FLOOR_HZ = 62.5
+"""Bins below this frequency (the DC bin included) get its gain: four octaves below the pivot."""
 
 
 def whispered(waveform: torch.Tensor, generator: torch.Generator, sample_rate: int,
