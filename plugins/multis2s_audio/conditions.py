@@ -6,8 +6,10 @@ Speed perturbation resamples the waveform by a factor drawn from a range (steps 
 (:func:`multis2s_audio.whisper.whispered`: the voicing replaced by noise under the clip's spectral
 envelope, tilted up by a slope drawn from ``whisper_tilt_db``, as a whisper lacks the voice's falling
 source spectrum). Then, unless the clip is one of the ``clean_share``
-left clean, it gets babble (1–3 other training utterances spoken at once) or white or pink noise,
-at an SNR drawn from that corruption's range; with both configured, one of the two, equally likely
+left clean, it gets babble (1–3 other training utterances spoken at once; with ``babble_tilt_db``
+its spectrum tilted against the clip's by a slope drawn from that range,
+:func:`multis2s_audio.spectral_tilt.tilted`) or white or pink noise, at an SNR drawn from that
+corruption's range; with both configured, one of the two, equally likely
 or, with ``babble_share``, babble for that share of the corrupted clips.
 Each babble talker starts at a random point of its clip, or, for a ``babble_from_start`` share of
 the babbled clips, every talker starts with the clip (several people starting to speak at once:
@@ -27,6 +29,7 @@ from typing import Callable
 
 import torch
 
+from multis2s_audio.spectral_tilt import tilted
 from multis2s_audio.whisper import whispered
 from multis2s_speech.audio_io import Resamplers
 
@@ -85,10 +88,11 @@ class TrainingConditions:
                  coloured_noise_snr_db: tuple[float, float] | None, noise_colours: tuple[str, ...],
                  clean_share: float, resamplers: Resamplers, babble_from_start: float = 0.0,
                  babble_share: float | None = None, whisper_share: float = 0.0,
-                 whisper_tilt_db: tuple[float, float] = (0.0, 6.0)) -> None:
+                 whisper_tilt_db: tuple[float, float] = (0.0, 6.0),
+                 babble_tilt_db: tuple[float, float] | None = None) -> None:
         for name, value in (("speed_range", speed_range), ("babble_snr_db", babble_snr_db),
                             ("babble_talkers", babble_talkers), ("coloured_noise_snr_db", coloured_noise_snr_db),
-                            ("whisper_tilt_db", whisper_tilt_db)):
+                            ("whisper_tilt_db", whisper_tilt_db), ("babble_tilt_db", babble_tilt_db)):
             _check_range(name, value)
         self.speed_factors: tuple[float, ...] = ()
         if speed_range is not None:
@@ -114,6 +118,8 @@ class TrainingConditions:
         if babble_share is not None and (babble_snr_db is None or coloured_noise_snr_db is None):
             raise ValueError("babble_share splits the corrupted clips between babble and coloured noise: "
                              "set babble_snr_db and coloured_noise_snr_db")
+        if babble_tilt_db is not None and babble_snr_db is None:
+            raise ValueError("babble_tilt_db tilts the babble: set babble_snr_db too")
         if not 0.0 <= whisper_share <= 1.0:
             raise ValueError(f"whisper_share must be in [0, 1], got {whisper_share}")
         if clean_share and babble_snr_db is None and coloured_noise_snr_db is None:
@@ -124,6 +130,7 @@ class TrainingConditions:
         self.coloured_noise_snr_db, self.noise_colours = coloured_noise_snr_db, tuple(noise_colours)
         self.clean_share, self.babble_from_start, self.babble_share = clean_share, babble_from_start, babble_share
         self.whisper_share, self.whisper_tilt_db = whisper_share, tuple(whisper_tilt_db)
+        self.babble_tilt_db = None if babble_tilt_db is None else tuple(babble_tilt_db)
 
     @property
     def active(self) -> bool:
@@ -153,6 +160,9 @@ class TrainingConditions:
         snr_db = low + (high - low) * float(torch.rand((), generator=generator))
         if kind == "babble":
             noise = self.babble(len(waveform), generator, talkers, pool_size)
+            if self.babble_tilt_db is not None:  # drawn only when asked for: other configs keep their draws
+                low, high = self.babble_tilt_db
+                noise = tilted(noise, self.sample_rate, low + (high - low) * float(torch.rand((), generator=generator)))
         else:
             colour = self.noise_colours[int(torch.randint(len(self.noise_colours), (), generator=generator))]
             noise = (pink_noise(len(waveform), generator) if colour == "pink"

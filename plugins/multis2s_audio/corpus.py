@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from multis2s_speech import espeak
 from multis2s_speech.grammars import GRAMMARS, spoken_form
-from multis2s_speech.speakers import SPLITS, Speaker, single_torch_thread, speakers_for_split
+from multis2s_speech.speakers import SPLITS, Speaker, single_torch_thread, speakers_for_split, train_variants
 
 __all__ = ["Resampler", "check_rate_range", "write_corpus"]
 
@@ -158,13 +158,14 @@ def _write_split(
     sample_rate: int,
     noise_snr_db: tuple[float, float] | None,
     rate_wpm: tuple[int, int] | None,
+    voice_set: str,
     resampler: Resampler,
     progress_bar: tqdm,
 ) -> None:
     """Write ``count`` utterances of ``split`` under ``root``, listed in ``root/<split>.jsonl``."""
     wav_dir = root / "wav" / split
     wav_dir.mkdir(parents=True)
-    speakers = speakers_for_split(split)
+    speakers = speakers_for_split(split, voice_set)
     with open(root / f"{split}.jsonl", "w", encoding="utf-8") as manifest:
         for index in range(count):
             plan = _plan_utterance(grammar, speakers, seed, split, index, noise_snr_db, rate_wpm)
@@ -217,6 +218,7 @@ def write_corpus(
     sample_rate: int = 16000,
     noise_snr_db: tuple[float, float] | None = (15.0, 30.0),
     train_rate_wpm: tuple[int, int] | None = None,
+    train_voices: str = "standard",
     progress: bool = True,
 ) -> dict[str, Path]:
     """Synthesise a train/dev/test speech corpus into ``folder``.
@@ -232,6 +234,8 @@ def write_corpus(
         train_rate_wpm: the training utterances' speaking rates are drawn uniformly from this
             (low, high) range in words per minute; ``None``: each speaker's habitual rate
             (145–175) ± 15. Dev and test keep the habitual rates.
+        train_voices: the voice set of train and dev (:data:`multis2s_speech.speakers.TRAIN_VOICE_SETS`);
+            test keeps its held-out voices.
         progress: show a tqdm progress bar.
 
     The caller makes the write atomic (:func:`multis2s.data.cache.ensure_corpus`
@@ -243,6 +247,7 @@ def write_corpus(
     folder = Path(folder)
     counts = {"train": num_train, "dev": num_dev, "test": num_test}
     _check_arguments(grammar, counts, sample_rate, noise_snr_db, train_rate_wpm)
+    train_variants(train_voices)  # an unknown set fails before anything is written
     if folder.exists():
         raise FileExistsError(f"corpus folder {folder} already exists")
     folder.mkdir(parents=True)
@@ -262,6 +267,7 @@ def write_corpus(
                 sample_rate=sample_rate,
                 noise_snr_db=noise_snr_db,
                 rate_wpm=train_rate_wpm if split == "train" else None,
+                voice_set=train_voices,
                 resampler=resampler,
                 progress_bar=bar,
             )

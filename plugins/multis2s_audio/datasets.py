@@ -16,7 +16,7 @@ from multis2s.errors import DataError
 from multis2s_audio.corpus import check_rate_range, write_corpus
 from multis2s_audio.manifests import read_speech_data
 from multis2s_speech.grammars import GRAMMARS
-from multis2s_speech.speakers import SPLITS
+from multis2s_speech.speakers import SPLITS, train_variants
 
 
 class SpeechSplits:
@@ -63,12 +63,15 @@ def speech_dataset(
     seed: int = 1,
     noise_snr_db: tuple[float, float] | None = (15.0, 30.0),
     train_rate_wpm: tuple[int, int] | None = None,
+    train_voices: Literal["standard", "all"] = "standard",
     skip_bad: bool = False,
 ) -> SpeechSplits:
     """eSpeak NG voices reading ``grammar`` sentences at 16 kHz, with white noise at an SNR drawn
     from ``noise_snr_db`` (null: clean); the test speakers are voices never heard in train or dev.
     ``train_rate_wpm``: [low, high] speaking rates of the training utterances, words per minute
     (null: each speaker's habitual rate, 145–175 ± 15, as dev and test always have).
+    ``train_voices``: the eSpeak voice variants of train and dev, ``standard`` (20) or ``all``
+    (every variant but the test voices', about 100); test keeps its four held-out variants.
     """
     if grammar not in GRAMMARS:
         raise ValueError(f"grammar {grammar!r} is not one of {', '.join(sorted(GRAMMARS))}")
@@ -81,10 +84,14 @@ def speech_dataset(
     if train_rate_wpm is not None:  # only then: the corpora made before the option keep their cache key
         check_rate_range(train_rate_wpm)
         options["train_rate_wpm"] = list(train_rate_wpm)
+    if train_voices != "standard":  # likewise
+        train_variants(train_voices)
+        options["train_voices"] = train_voices
 
     def write(folder: Path) -> None:
         write_corpus(folder / "corpus", grammar=grammar, num_train=train_size, num_dev=dev_size,
-                     num_test=test_size, seed=seed, noise_snr_db=noise_snr_db, train_rate_wpm=train_rate_wpm)
+                     num_test=test_size, seed=seed, noise_snr_db=noise_snr_db, train_rate_wpm=train_rate_wpm,
+                     train_voices=train_voices)
 
     corpus = ensure_corpus(f"speech-{grammar}", options, write) / "corpus"
     return SpeechSplits({split: corpus / f"{split}.jsonl" for split in SPLITS}, skip_bad=skip_bad)

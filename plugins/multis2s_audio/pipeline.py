@@ -36,7 +36,8 @@ class AudioPipeline:
     SNR of noise of one of ``noise_colours``; babble_share: with both, the share of corrupted clips
     that get babble rather than noise (null: half); whisper_share: the share of clips whispered
     (voicing replaced by noise) before any babble or noise, their spectrum tilted up by a slope
-    drawn from ``whisper_tilt_db`` [low, high] dB per octave; clean_share: the share of clips left without
+    drawn from ``whisper_tilt_db`` [low, high] dB per octave; babble_tilt_db: [low, high] dB per
+    octave: the babble's spectrum tilted by a slope drawn from it per babbled clip (null: none); clean_share: the share of clips left without
     babble or coloured noise. cache_features: keep the features of un-augmented audio
     in memory after the first load (about 32 KB per second of audio at F = 80; one cache per
     data-loader worker). max_seconds: longer clips are a data error (null = no limit).
@@ -71,6 +72,7 @@ class AudioPipeline:
         babble_share: Annotated[float, PROBABILITY] | None = None,
         whisper_share: Annotated[float, PROBABILITY] = 0.0,
         whisper_tilt_db: tuple[float, float] = (0.0, 6.0),
+        babble_tilt_db: tuple[float, float] | None = None,
         coloured_noise_snr_db: tuple[float, float] | None = None,
         noise_colours: tuple[Literal["white", "pink"], ...] = NOISE_COLOURS,
         clean_share: Annotated[float, PROBABILITY] = 0.0,
@@ -101,7 +103,8 @@ class AudioPipeline:
             coloured_noise_snr_db=None if coloured_noise_snr_db is None else tuple(coloured_noise_snr_db),
             noise_colours=tuple(noise_colours), clean_share=clean_share, resamplers=resamplers,
             babble_from_start=babble_from_start, babble_share=babble_share, whisper_share=whisper_share,
-            whisper_tilt_db=tuple(whisper_tilt_db))
+            whisper_tilt_db=tuple(whisper_tilt_db),
+            babble_tilt_db=None if babble_tilt_db is None else tuple(babble_tilt_db))
         self.talkers: list[Example] = []  # the babble's source: the training examples
         self.talker_positions: dict[str, int] = {}
         self.sample_rate = sample_rate

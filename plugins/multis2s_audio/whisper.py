@@ -7,7 +7,7 @@ pulses. :func:`whispered` makes one from any clip in the short-time Fourier doma
    :data:`ENVELOPE_QUEFRENCY_S` of quefrency, which keeps the formants and drops the harmonics of
    any pitch below 1 / ENVELOPE_QUEFRENCY_S (about 500 Hz);
 2. white noise's short-time spectrum is scaled by that envelope, tilted by a slope in dB per
-   octave around :data:`TILT_PIVOT_HZ`, and transformed back;
+   octave around 1 kHz (:func:`multis2s_audio.spectral_tilt.tilt_gains`), and transformed back;
 3. the result is scaled to the clip's mean power.
 
 Shapes: N samples (mono float32) in, N out.
@@ -19,16 +19,14 @@ import math
 
 import torch
 
+from multis2s_audio.spectral_tilt import tilt_gains
+
 FRAME_S = 0.032
 HOP_S = 0.016
 ENVELOPE_QUEFRENCY_S = 0.002
 """Cepstral coefficients kept: below 2 ms of quefrency. A pitch period is 2.5 ms or longer for
 voices up to 400 Hz, so its harmonics fall outside."""
 LOG_FLOOR = 1e-6
-TILT_PIVOT_HZ = 1000.0
-"""The tilt leaves this frequency's gain as it is."""
-TILT_FLOOR_HZ = 62.5
-"""Bins below this frequency (the DC bin included) get its gain: four octaves below the pivot."""
 
 
 def whispered(waveform: torch.Tensor, generator: torch.Generator, sample_rate: int,
@@ -48,8 +46,7 @@ def whispered(waveform: torch.Tensor, generator: torch.Generator, sample_rate: i
     lifter[:kept] = 1.0
     lifter[n_fft - kept + 1:] = 1.0
     envelope = torch.fft.rfft(cepstrum * lifter, dim=0).real.exp()  # (n_fft/2+1, T)
-    frequencies = torch.fft.rfftfreq(n_fft, 1.0 / sample_rate).clamp_min(TILT_FLOOR_HZ)
-    envelope = envelope * (10.0 ** (tilt_db_per_octave / 20.0 * torch.log2(frequencies / TILT_PIVOT_HZ)))[:, None]
+    envelope = envelope * tilt_gains(torch.fft.rfftfreq(n_fft, 1.0 / sample_rate), tilt_db_per_octave)[:, None]
     noise = torch.stft(torch.randn(length, generator=generator), n_fft, hop, window=window,
                        return_complex=True)
     whisper = torch.istft(envelope * noise, n_fft, hop, window=window, length=length)

@@ -228,6 +228,11 @@ def variant_names() -> tuple[str, ...]:
     return tuple(sorted(path.name for path in variant_dir.iterdir() if path.is_file()))
 
 
+def usable_variant_names() -> tuple[str, ...]:
+    """:func:`variant_names` less those that sound exactly like their language voice."""
+    return tuple(name for name in variant_names() if name not in _INEFFECTIVE_VARIANTS)
+
+
 def voices() -> list[str]:
     """English voice names usable with :func:`synthesise`.
 
@@ -236,6 +241,5 @@ def voices() -> list[str]:
     (``"en-us+m3"``, ``"en+klatt"``, ...) except the ineffective ones.  Each
     of them produces audible speech that differs from its plain language voice.
     """
-    variants = [name for name in variant_names() if name not in _INEFFECTIVE_VARIANTS]
-    combined = [f"{base}+{variant}" for base in ENGLISH_BASE_VOICES for variant in variants]
+    combined = [f"{base}+{variant}" for base in ENGLISH_BASE_VOICES for variant in usable_variant_names()]
     return list(ENGLISH_BASE_VOICES) + combined

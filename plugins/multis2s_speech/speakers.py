@@ -27,6 +27,10 @@ TEST_VARIANTS = ("m6", "f4", "klatt3", "whisperf")
 """Held-out variants of the test speakers: a male, a female, a Klatt and a whispering voice,
 each of a kind that train has, none of them heard in train or dev."""
 
+TRAIN_VOICE_SETS = ("standard", "all")
+"""Voice sets of train and dev: ``standard``, the 20 :data:`TRAIN_VARIANTS`; ``all``, every
+variant in eSpeak's data but the :data:`TEST_VARIANTS` (about 100)."""
+
 _SPEAKER_RATE_WPM = (145, 175)
 _SPEAKER_PITCH = (35, 65)
 _SPEAKER_PITCH_RANGE = (40, 70)
@@ -60,22 +64,30 @@ class Speaker:
         )
 
 
-def speakers_for_split(split: str) -> tuple[Speaker, ...]:
+def train_variants(voice_set: str = "standard") -> tuple[str, ...]:
+    """The voice variants of train and dev in ``voice_set`` (one of :data:`TRAIN_VOICE_SETS`)."""
+    if voice_set not in TRAIN_VOICE_SETS:
+        raise ValueError(f"unknown voice set {voice_set!r}; expected one of {', '.join(TRAIN_VOICE_SETS)}")
+    if voice_set == "standard":
+        return TRAIN_VARIANTS
+    return tuple(name for name in espeak.usable_variant_names() if name not in TEST_VARIANTS)
+
+
+def speakers_for_split(split: str, voice_set: str = "standard") -> tuple[Speaker, ...]:
     """Speakers of ``split``: every English accent with the split's variants.
 
-    ``"train"`` and ``"dev"`` use :data:`TRAIN_VARIANTS`, ``"test"`` uses
-    :data:`TEST_VARIANTS`, so no test speaker is heard in train or dev.
+    ``"train"`` and ``"dev"`` use the variants of ``voice_set`` (:func:`train_variants`),
+    ``"test"`` uses :data:`TEST_VARIANTS` whatever the set, so no test speaker is heard in train
+    or dev.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
-    variants = TEST_VARIANTS if split == "test" else TRAIN_VARIANTS
+    variants = TEST_VARIANTS if split == "test" else train_variants(voice_set)
     return tuple(
         Speaker.from_voice(f"{base}+{variant}")
         for base in espeak.ENGLISH_BASE_VOICES
         for variant in variants
     )
-
-
 
 
 @contextmanager

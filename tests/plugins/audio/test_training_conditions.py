@@ -1,5 +1,5 @@
-"""Training conditions of the audio pipeline (speed range, babble, coloured noise, clean share) and
-of the embedded corpus (training speaking rates).
+"""Training conditions of the audio pipeline (speed range, babble and its tilt, coloured noise, clean
+share, whispering) and of the embedded corpus (training speaking rates and voices).
 
 Each is drawn per clip from the clip's own seed, is applied in training only, and its options are
 checked with one-line errors naming the key.
@@ -25,6 +25,7 @@ from multis2s_audio.conditions import TrainingConditions, mean_power, mix_at_snr
 from multis2s_audio.corpus import _plan_utterance
 from multis2s_audio.datasets import speech_dataset
 from multis2s_audio.pipeline import AudioPipeline
+from multis2s_audio.spectral_tilt import tilted
 
 RATE = 16000
 
@@ -125,6 +126,20 @@ def test_a_whispered_clip_is_whispered_before_its_noise():
     assert torch.equal(whispered_only, conditions(whisper_share=1.0, coloured_noise_snr_db=(0.0, 0.0),
                                                   clean_share=1.0)(speech, seed=3, talkers=None, pool_size=0))
     assert mean_power(noisy - whispered_only) == pytest.approx(mean_power(speech), rel=1e-3)  # 0 dB
+
+
+def test_babble_tilt_tilts_the_babble_and_leaves_the_other_draws():
+    speech = torch.from_numpy(tone(0.8, 300)).float()
+    others = [torch.from_numpy(tone(0.5, 500 + 100 * i, i)).float() for i in range(4)]
+    plain = conditions(babble_snr_db=(0.0, 10.0))
+    for seed in range(4):
+        untilted = plain(speech, seed=seed, talkers=others.__getitem__, pool_size=len(others)) - speech
+        flat = conditions(babble_snr_db=(0.0, 10.0), babble_tilt_db=(0.0, 0.0))
+        assert torch.equal(flat(speech, seed=seed, talkers=others.__getitem__, pool_size=len(others)) - speech,
+                           untilted)
+        steep = conditions(babble_snr_db=(0.0, 10.0), babble_tilt_db=(6.0, 6.0))
+        added = steep(speech, seed=seed, talkers=others.__getitem__, pool_size=len(others)) - speech
+        torch.testing.assert_close(added, tilted(untilted, RATE, 6.0), atol=1e-5, rtol=1e-4)
 
 
 def test_pink_noise_has_more_power_at_low_frequencies():
@@ -280,6 +295,8 @@ def test_training_loader_seeds_each_example_by_run_seed_epoch_and_index(tmp_path
     ({"babble_share": 1.5, "babble_snr_db": [0, 20], "coloured_noise_snr_db": [0, 30]}, "babble_share: must be in [0, 1]"),
     ({"whisper_share": -0.1}, "whisper_share: must be in [0, 1]"),
     ({"whisper_share": 0.2, "whisper_tilt_db": [6, 0]}, "whisper_tilt_db must be [low, high]"),
+    ({"babble_snr_db": [0, 15], "babble_tilt_db": [6, -6]}, "babble_tilt_db must be [low, high]"),
+    ({"babble_tilt_db": [-6, 6]}, "babble_tilt_db tilts the babble: set babble_snr_db too"),
     ({"babble_share": 0.7, "babble_snr_db": [0, 20]},
      "babble_share splits the corrupted clips between babble and coloured noise: set babble_snr_db and"),
 ])
@@ -314,3 +331,14 @@ def test_the_corpus_cache_key_holds_train_rate_wpm_only_when_set(tmp_path, monke
     speech_dataset(train_size=1, dev_size=1, test_size=1)
     speech_dataset(train_size=1, dev_size=1, test_size=1, train_rate_wpm=(80, 320))
     assert "train_rate_wpm" not in keys[0] and keys[1]["train_rate_wpm"] == [80, 320]
+
+
+def test_the_corpus_cache_key_holds_train_voices_only_when_not_standard(tmp_path, monkeypatch):
+    keys = []
+    monkeypatch.setattr(datasets, "ensure_corpus", lambda name, options, write: keys.append(options) or tmp_path)
+    speech_dataset(train_size=1, dev_size=1, test_size=1, train_voices="standard")
+    speech_dataset(train_size=1, dev_size=1, test_size=1, train_voices="all")
+    assert "train_voices" not in keys[0] and keys[1]["train_voices"] == "all"
+    with pytest.raises(ConfigError, match="'many' is not one of 'standard', 'all'"):
+        options.build(speech_dataset, {"train_size": 1, "dev_size": 1, "test_size": 1, "train_voices": "many"},
+                      where="data.dataset")

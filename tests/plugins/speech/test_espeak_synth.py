@@ -216,6 +216,32 @@ def test_corpus_test_speakers_are_never_heard_in_train_or_dev(small_corpus):
     assert {v.split("+")[1] for v in speakers["test"]} <= test_variants
 
 
+def test_the_all_voice_set_holds_every_variant_but_the_test_voices():
+    every = set(speaker_sets.train_variants("all"))
+    assert set(speaker_sets.TRAIN_VARIANTS) < every
+    assert every == set(espeak.usable_variant_names()) - set(speaker_sets.TEST_VARIANTS)
+    assert len(every) > 4 * len(speaker_sets.TRAIN_VARIANTS)
+    assert speaker_sets.speakers_for_split("test", "all") == speaker_sets.speakers_for_split("test")
+    assert len(speaker_sets.speakers_for_split("dev", "all")) == len(every) * len(espeak.ENGLISH_BASE_VOICES)
+
+
+def test_an_unknown_voice_set_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(ValueError, match="unknown voice set 'many'; expected one of standard, all"):
+        corpus.write_corpus(tmp_path / "c", grammar="grid", num_train=1, num_dev=1, num_test=1, seed=1,
+                            train_voices="many", progress=False)
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_corpus_of_all_voices_speaks_train_and_dev_with_them_and_test_with_the_held_out_ones(tmp_path):
+    manifests = corpus.write_corpus(tmp_path / "c", grammar="grid", num_train=12, num_dev=4, num_test=4, seed=3,
+                                    train_voices="all", progress=False)
+    variants = {split: {entry["speaker"].split("+")[1] for entry in read_manifest(path)}
+                for split, path in manifests.items()}
+    assert variants["train"] | variants["dev"] <= set(speaker_sets.train_variants("all"))
+    assert variants["train"] - set(speaker_sets.TRAIN_VARIANTS)  # 12 draws from ~99: some are new
+    assert variants["test"] <= set(speaker_sets.TEST_VARIANTS)
+
+
 def test_same_seed_gives_identical_corpus_files(small_corpus, tmp_path):
     folder, manifests = small_corpus
     again = make_corpus(tmp_path / "again", seed=7)
