@@ -16,7 +16,7 @@ from multis2s.errors import DataError
 from multis2s_audio.corpus import check_rate_range, write_corpus
 from multis2s_audio.manifests import read_speech_data
 from multis2s_speech.grammars import GRAMMARS
-from multis2s_speech.speakers import SPLITS, train_variants
+from multis2s_speech.speakers import SPLITS
 
 
 class SpeechSplits:
@@ -85,7 +85,6 @@ def speech_dataset(
         check_rate_range(train_rate_wpm)
         options["train_rate_wpm"] = list(train_rate_wpm)
     if train_voices != "standard":  # likewise
-        train_variants(train_voices)
         options["train_voices"] = train_voices
 
     def write(folder: Path) -> None:

@@ -37,8 +37,8 @@ class AudioPipeline:
     that get babble rather than noise (null: half); whisper_share: the share of clips whispered
     (voicing replaced by noise) before any babble or noise, their spectrum tilted up by a slope
     drawn from ``whisper_tilt_db`` [low, high] dB per octave; babble_tilt_db: [low, high] dB per
-    octave: the babble's spectrum tilted by a slope drawn from it per babbled clip (null: none); clean_share: the share of clips left without
-    babble or coloured noise. cache_features: keep the features of un-augmented audio
+    octave: the babble's spectrum tilted by a slope drawn from it per babbled clip (null: none);
+    clean_share: the share of clips left without babble or coloured noise. cache_features: keep the features of un-augmented audio
     in memory after the first load (about 32 KB per second of audio at F = 80; one cache per
     data-loader worker). max_seconds: longer clips are a data error (null = no limit).
     file_sample_rates: [low, high] sample rates accepted in audio files. Both are checked from the
