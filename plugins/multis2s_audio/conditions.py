@@ -29,6 +29,7 @@ from typing import Callable
 
 import torch
 
+from multis2s_audio.power import POWER_FLOOR, mean_power
 from multis2s_audio.spectral_tilt import tilted
 from multis2s_audio.whisper import whispered
 from multis2s_speech.audio_io import Resamplers
@@ -36,12 +37,6 @@ from multis2s_speech.audio_io import Resamplers
 SPEED_STEP = 0.05
 """Speed factors are multiples of this: the rates 16000·k/20 Hz resample to 16 kHz with tiny filters."""
 NOISE_COLOURS = ("white", "pink")
-POWER_FLOOR = 1e-12
-
-
-def mean_power(waveform: torch.Tensor) -> float:
-    """Mean square of a waveform (N,), in float64."""
-    return float(waveform.double().square().mean()) if waveform.numel() else 0.0
 
 
 def mix_at_snr(speech: torch.Tensor, noise: torch.Tensor, snr_db: float) -> torch.Tensor:

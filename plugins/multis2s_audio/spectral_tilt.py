@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from multis2s_audio.power import at_power_of
+
 TILT_PIVOT_HZ = 1000.0
 """The tilt leaves this frequency's gain as it is."""
 TILT_FLOOR_HZ = 62.5
@@ -42,6 +44,4 @@ def tilted(waveform: torch.Tensor, sample_rate: int, db_per_octave: float) -> to
     spectrum = torch.fft.rfft(waveform.float(), n=size)
     gains = tilt_gains(torch.fft.rfftfreq(size, 1.0 / sample_rate), db_per_octave)
     result = torch.fft.irfft(spectrum * gains, n=size)[:length]
-    power = waveform.double().square().mean()
-    result_power = result.double().square().mean().clamp_min(1e-20)
-    return (result * (power / result_power).sqrt()).float()
+    return at_power_of(result, waveform)

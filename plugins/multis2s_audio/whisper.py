@@ -19,6 +19,7 @@ import math
 
 import torch
 
+from multis2s_audio.power import at_power_of
 from multis2s_audio.spectral_tilt import tilt_gains
 
 FRAME_S = 0.032
@@ -50,6 +51,4 @@ def whispered(waveform: torch.Tensor, generator: torch.Generator, sample_rate: i
     noise = torch.stft(torch.randn(length, generator=generator), n_fft, hop, window=window,
                        return_complex=True)
     whisper = torch.istft(envelope * noise, n_fft, hop, window=window, length=length)
-    power = waveform.double().square().mean()
-    whisper_power = whisper.double().square().mean().clamp_min(1e-20)
-    return (whisper * (power / whisper_power).sqrt()).float()
+    return at_power_of(whisper, waveform)
