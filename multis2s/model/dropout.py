@@ -10,9 +10,9 @@ the seed, so elements are split over threads freely, the backward pass remakes t
 (nothing is saved), and a seeded run is the same on any thread count and on resume (the seed comes
 from the generator whose state checkpoints keep).
 
-The compiled kernel (``csrc/hashed_dropout.cpp``, :mod:`multis2s.model.native`) does float32 and
-float64; the Python version below computes the same values with PyTorch's integer operations
-(where the kernel is not built, and for other dtypes). Off the CPU, and while ``torch.compile``
+The compiled kernel (``csrc/hashed_dropout.cpp``, :mod:`multis2s.model.native`) does float32,
+float64, bfloat16 (what CPU bf16 autocast hands it) and float16; the Python version below computes
+the same values with PyTorch's integer operations (where the kernel is not built). Off the CPU, and while ``torch.compile``
 traces, the device's own dropout is used.
 """
 
@@ -27,6 +27,7 @@ from multis2s.model import native
 GOLDEN = 0x9E3779B97F4A7C15
 MIX = (0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 BITS = 24  # of each element's hash that are compared with the threshold
+COMPILED_DTYPES = (torch.float32, torch.float64, torch.bfloat16, torch.float16)
 
 
 def dropout(x: torch.Tensor, p: float, training: bool = True) -> torch.Tensor:
@@ -62,7 +63,7 @@ class HashedDropout(torch.autograd.Function):
 
 def masked(x: torch.Tensor, p: float, seed: int) -> torch.Tensor:
     """x (CPU, any shape) · mask / (1 − p) as a new contiguous tensor, compiled where it can be."""
-    kernel = native.compiled("hashed_dropout") if x.dtype in (torch.float32, torch.float64) else None
+    kernel = native.compiled("hashed_dropout") if x.dtype in COMPILED_DTYPES else None
     if kernel is not None:
         return kernel.hashed_dropout(x, seed, p)
     return torch.where(kept(x.numel(), p, seed).view(x.shape), x * (1.0 / (1.0 - p)), 0.0).contiguous()

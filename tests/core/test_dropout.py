@@ -12,7 +12,7 @@ from multis2s.model.dropout import Dropout, HashedDropout, dropout, kept
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.float16])
 def test_the_compiled_kernel_gives_the_values_of_the_python_version(threads, dtype, monkeypatch):
     assert native.compiled("hashed_dropout") is not None
     x = torch.randn(40, 30, 50, dtype=dtype).transpose(0, 2)  # not contiguous: masked in row-major order
@@ -86,8 +86,6 @@ def test_evaluation_and_p_zero_give_the_input_back_and_a_bad_p_is_refused_as_by_
     assert torch.equal(dropout(x, 1.0), torch.zeros_like(x))
 
 
-def test_other_dtypes_take_the_python_version_and_integers_are_refused_as_by_pytorch():
-    x = torch.randn(6, 50).to(torch.bfloat16)
-    assert torch.equal(HashedDropout.apply(x, 0.5, 3), torch.where(kept(300, 0.5, 3).view(6, 50), x * 2.0, 0))
+def test_integers_are_refused_as_by_pytorch():
     with pytest.raises(RuntimeError):
         dropout(torch.ones(3, dtype=torch.int64), 0.5)
