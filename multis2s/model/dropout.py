@@ -12,8 +12,8 @@ from the generator whose state checkpoints keep).
 
 The compiled kernel (``csrc/hashed_dropout.cpp``, :mod:`multis2s.model.native`) does float32,
 float64, bfloat16 (what CPU bf16 autocast hands it) and float16; the Python version below computes
-the same values with PyTorch's integer operations (where the kernel is not built). Off the CPU, and while ``torch.compile``
-traces, the device's own dropout is used.
+the same values with PyTorch's integer operations (where the kernel is not built). Off the CPU,
+and while ``torch.compile`` traces, the device's own dropout is used.
 """
 
 from __future__ import annotations

@@ -43,8 +43,8 @@ void masked(const Scalar* x, Scalar* y, int64_t lo, int64_t n, uint64_t seed, ui
 }  // namespace
 
 Tensor hashed_dropout(const Tensor& input, int64_t seed, double p) {
-  // input: a float32, float64, bfloat16 or float16 CPU tensor; seed: any int64; p in [0, 1). Returns a new contiguous
-  // tensor of input's shape.
+  // input: a float32, float64, bfloat16 or float16 CPU tensor; seed: any int64; p in [0, 1). Returns
+  // a new contiguous tensor of input's shape.
   TORCH_CHECK(input.device().is_cpu(), "hashed_dropout: a CPU tensor is needed");
   TORCH_CHECK(p >= 0.0 && p < 1.0, "hashed_dropout: p must be in [0, 1), got ", p);
   const Tensor x = input.contiguous();
